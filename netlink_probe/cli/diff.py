@@ -1,0 +1,54 @@
+"""``netlink-probe diff A.json B.json [--json]``: compare two profiles.
+
+Exit status: 0 when the observations agree, 1 when they differ, 2 on bad
+input (one line on stderr).  Test counts, "created", the kernel release and
+the headers version are shown but are not behavioural differences.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from netlink_probe import profile as _profile
+
+EXIT_SAME = 0
+EXIT_DIFFERENT = 1
+EXIT_BAD_INPUT = 2
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "diff",
+        help="compare two observation profiles",
+        description="Compare two observation profiles (written by --profile or "
+        "'netlink-probe profile'), grouped by key family. Exit status: 0 no "
+        "behavioural difference, 1 differences, 2 bad input.",
+    )
+    p.add_argument("a", metavar="A.json", help="the first profile")
+    p.add_argument("b", metavar="B.json", help="the second profile")
+    p.add_argument("--json", action="store_true", help="print the diff as JSON (for CI)")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args) -> int:
+    try:
+        a = _profile.load_profile(args.a)
+        b = _profile.load_profile(args.b)
+    except _profile.ProfileError as e:
+        print(f"netlink-probe diff: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    d = _profile.diff_profiles(a, b)
+    different = _profile.has_differences(d)
+    try:
+        if getattr(args, "json", False):
+            out = dict(d, a=args.a, b=args.b, different=different)
+            sys.stdout.write(json.dumps(out, sort_keys=True, indent=1, ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(_profile.format_diff(d, args.a, args.b))
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into head
+        pass
+    return EXIT_DIFFERENT if different else EXIT_SAME

@@ -1,0 +1,99 @@
+"""``netlink-probe profile -o out.json``: run the conformance suite, write a profile.
+
+Runs ``python -m pytest SUITE -n auto -p no:cacheprovider --profile OUT``
+(``--serial``: without xdist) plus any pytest arguments given after ``--``,
+and returns pytest's exit status.  The suite needs root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+EXIT_USAGE = 2
+DEFAULT_SUITE = "conformance"
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "profile",
+        help="run the conformance suite and write an observation profile",
+        description="Run the conformance suite against the running kernel (as root) "
+        "and write the observation profile. Extra pytest arguments go after '--', "
+        "e.g.: netlink-probe profile -o out.json -- -k links",
+    )
+    p.add_argument("-o", "--output", required=True, metavar="OUT.json",
+                   help="where to write the profile")
+    p.add_argument("--serial", action="store_true",
+                   help="run the tests in one process (no pytest-xdist)")
+    p.add_argument("--suite", metavar="DIR", default=None,
+                   help="the conformance suite directory (default: ./conformance)")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER, metavar="-- PYTEST_ARGS",
+                   help="extra arguments for pytest, after '--'")
+    p.set_defaults(func=run)
+    return p
+
+
+def _err(msg: str) -> None:
+    print(f"netlink-probe profile: {msg}", file=sys.stderr)
+
+
+def resolve_suite(suite: str | None) -> str | None:
+    """The suite directory, or None (after one line on stderr)."""
+    if suite is not None:
+        if not os.path.isdir(suite):
+            _err(f"--suite {suite}: no such directory")
+            return None
+        return suite
+    if os.path.isdir(DEFAULT_SUITE):
+        return DEFAULT_SUITE
+    _err("no ./conformance directory here: run from a netlink-probe source checkout "
+         "or pass --suite DIR")
+    return None
+
+
+def build_command(suite: str, output: str, serial: bool, extra) -> list[str]:
+    extra = list(extra or [])
+    if extra and extra[0] == "--":
+        extra = extra[1:]
+    cmd = [sys.executable, "-m", "pytest", suite]
+    cmd += ["-n", "0"] if serial else ["-n", "auto"]
+    cmd += ["-p", "no:cacheprovider", "-p", "netlink_probe.pytest_plugin",
+            "--profile", output]
+    return cmd + extra
+
+
+def run(args) -> int:
+    if os.geteuid() != 0:
+        _err("the conformance suite needs root: run it with sudo "
+             "(sudo netlink-probe profile -o OUT.json)")
+        return EXIT_USAGE
+    suite = resolve_suite(args.suite)
+    if suite is None:
+        return EXIT_USAGE
+    output = os.path.abspath(os.path.expanduser(args.output))
+    if not os.path.isdir(os.path.dirname(output)):
+        _err(f"-o {args.output}: directory {os.path.dirname(output)} does not exist")
+        return EXIT_USAGE
+    cmd = build_command(suite, output, args.serial, args.pytest_args)
+    started = time.time()
+    try:
+        rc = subprocess.call(cmd)
+    except KeyboardInterrupt:
+        rc = 130
+    except OSError as e:
+        _err(f"cannot run pytest: {e}")
+        return EXIT_USAGE
+    try:
+        fresh = os.path.getmtime(output) >= started - 1
+    except OSError:
+        fresh = False
+    if fresh:
+        print(f"netlink-probe profile: profile written to {output} (pytest exit status {rc})",
+              file=sys.stderr)
+    else:
+        _err(f"no profile was written to {output} (pytest exit status {rc})")
+    return rc
