@@ -1,0 +1,104 @@
+"""NLMSG_ERROR and NLMSG_DONE: errno, the echoed request, extended-ack TLVs."""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+from .. import constants as C
+from .attribute import Attrs
+from .errors import DecodeError, errno_name
+from .message import HDRLEN, Message, align
+
+_INT = struct.Struct("=i")
+_ECHO = struct.Struct("=IHHII")
+
+
+@dataclass
+class ExtAck:
+    """NLMSGERR_ATTR_* found after an error or DONE (all optional)."""
+
+    msg: str | None = None
+    offset: int | None = None  # byte offset into the echoed request of the attribute at fault
+    cookie: bytes | None = None
+    policy: dict[int, bytes] | None = None  # NL_POLICY_TYPE_ATTR_* raw values
+    miss_type: int | None = None
+    miss_nest: int | None = None
+    unknown: dict[int, bytes] = field(default_factory=dict)  # TLVs newer than our headers
+
+    @classmethod
+    def parse(cls, attrs: Attrs) -> "ExtAck":
+        x = cls()
+        for a in attrs:
+            t = a.type
+            if t == C.NLMSGERR_ATTR_MSG:
+                x.msg = bytes(a.value).split(b"\0", 1)[0].decode("utf-8", "replace")
+            elif t == C.NLMSGERR_ATTR_OFFS:
+                x.offset = attrs.u32(t)
+            elif t == C.NLMSGERR_ATTR_COOKIE:
+                x.cookie = bytes(a.value)
+            elif t == getattr(C, "NLMSGERR_ATTR_POLICY", -1):
+                x.policy = {p.type: bytes(p.value) for p in a.nested()}
+            elif t == getattr(C, "NLMSGERR_ATTR_MISS_TYPE", -1):
+                x.miss_type = attrs.u32(t)
+            elif t == getattr(C, "NLMSGERR_ATTR_MISS_NEST", -1):
+                x.miss_nest = attrs.u32(t)
+            else:
+                x.unknown[t] = bytes(a.value)
+        return x
+
+    def __bool__(self) -> bool:
+        return any(v not in (None, {}) for v in (self.msg, self.offset, self.cookie, self.policy,
+                                                self.miss_type, self.miss_nest, self.unknown or None))
+
+
+@dataclass
+class ErrorInfo:
+    """A decoded NLMSG_ERROR (error == 0 is an ACK) or NLMSG_DONE."""
+
+    error: int  # as sent: 0 or a negative errno
+    echo_header: tuple | None  # (len, type, flags, seq, pid) of the request, for NLMSG_ERROR
+    echo_payload: bytes | None  # the request's payload; None when NLM_F_CAPPED
+    capped: bool
+    extack: ExtAck
+
+    @property
+    def errno(self) -> int:
+        return -self.error
+
+    @property
+    def errno_name(self) -> str:
+        return errno_name(self.error) if self.error else "ok"
+
+
+def parse_error(m: Message) -> ErrorInfo:
+    """NLMSG_ERROR: int error, the request's nlmsghdr, then its payload unless CAPPED, then TLVs."""
+    buf, p, end = m.buf, m.payload_offset, m.end
+    if end - p < 4 + HDRLEN:
+        raise DecodeError(p, f"NLMSG_ERROR payload is {end - p} bytes, needs {4 + HDRLEN}")
+    (err,) = _INT.unpack_from(buf, p)
+    echo = _ECHO.unpack_from(buf, p + 4)
+    capped = bool(m.flags & C.NLM_F_CAPPED)
+    tlv_start = p + 4 + HDRLEN
+    payload = None
+    if not capped:
+        plen = max(echo[0] - HDRLEN, 0)
+        if tlv_start + plen > end:
+            raise DecodeError(p + 4, f"echoed request claims {echo[0]} bytes, only {end - p - 4} present")
+        payload = bytes(buf[tlv_start: tlv_start + plen])
+        tlv_start += align(plen)
+    ext = ExtAck()
+    if m.flags & C.NLM_F_ACK_TLVS and tlv_start < end:
+        ext = ExtAck.parse(Attrs(buf, tlv_start, end))
+    return ErrorInfo(err, echo, payload, capped, ext)
+
+
+def parse_done(m: Message) -> ErrorInfo:
+    """NLMSG_DONE: an int (the dump's error, 0 when it succeeded), then TLVs with ACK_TLVS."""
+    buf, p, end = m.buf, m.payload_offset, m.end
+    if end - p < 4:  # some families end dumps with an empty DONE
+        return ErrorInfo(0, None, None, False, ExtAck())
+    (err,) = _INT.unpack_from(buf, p)
+    ext = ExtAck()
+    if m.flags & C.NLM_F_ACK_TLVS and p + 4 < end:
+        ext = ExtAck.parse(Attrs(buf, p + 4, end))
+    return ErrorInfo(err, None, None, False, ext)

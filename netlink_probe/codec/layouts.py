@@ -1,0 +1,83 @@
+"""Fixed-size C structs (nlmsghdr, ifinfomsg, rtmsg, ...) as struct.Struct layouts.
+
+Field names, offsets and sizes are read from the cffi module, i.e. from the
+UAPI headers the package was built against; nothing here is typed by hand.
+"""
+from __future__ import annotations
+
+import struct
+
+from ..sys import ffi
+from .errors import DecodeError
+
+_CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
+_SIGNED = {1: "b", 2: "h", 4: "i", 8: "q"}
+
+
+class Layout:
+    """One C struct: unpack/pack by field name, with strict length checks."""
+
+    __slots__ = ("ctype", "name", "fields", "size", "_struct")
+
+    def __init__(self, ctype: str):
+        t = ffi.typeof(ctype)
+        fmt, pos, names = "=", 0, []
+        for fname, f in t.fields:
+            ft = f.type
+            if ft.kind == "struct":  # nested struct (nlmsgerr.msg): flatten its fields
+                for sub, sf in ft.fields:
+                    fmt += "x" * (f.offset + sf.offset - pos) + self._code(sf.type)
+                    pos = f.offset + sf.offset + ffi.sizeof(sf.type)
+                    names.append(f"{fname}.{sub}")
+                continue
+            fmt += "x" * (f.offset - pos) + self._code(ft)
+            pos = f.offset + ffi.sizeof(ft)
+            names.append(fname)
+        fmt += "x" * (ffi.sizeof(t) - pos)
+        self.ctype, self.name = ctype, ctype.split()[-1]
+        self.fields: tuple[str, ...] = tuple(names)
+        self.size: int = ffi.sizeof(t)
+        self._struct = struct.Struct(fmt)
+        assert self._struct.size == self.size, (ctype, fmt)
+
+    @staticmethod
+    def _code(ctype) -> str:
+        size = ffi.sizeof(ctype)
+        signed = ctype.kind == "primitive" and not ctype.cname.startswith(("unsigned", "uint", "u", "_Bool", "char"))
+        signed = signed or ctype.cname in ("int8_t", "signed char")
+        return (_SIGNED if signed else _CODES)[size]
+
+    def unpack(self, buf, offset: int = 0, end: int | None = None) -> tuple:
+        end = len(buf) if end is None else end
+        if offset + self.size > end:
+            raise DecodeError(offset, f"{self.name} needs {self.size} bytes, {max(end - offset, 0)} left")
+        return self._struct.unpack_from(buf, offset)
+
+    def unpack_dict(self, buf, offset: int = 0, end: int | None = None) -> dict:
+        return dict(zip(self.fields, self.unpack(buf, offset, end)))
+
+    def pack(self, **values) -> bytes:
+        unknown = set(values) - set(self.fields)
+        if unknown:
+            raise TypeError(f"{self.name} has no field(s) {sorted(unknown)}")
+        return self._struct.pack(*(values.get(f, 0) for f in self.fields))
+
+
+NLMSGHDR = Layout("struct nlmsghdr")
+NLMSGERR = Layout("struct nlmsgerr")
+NLATTR = Layout("struct nlattr")
+SOCKADDR_NL = Layout("struct sockaddr_nl")
+RTGENMSG = Layout("struct rtgenmsg")
+GENLMSGHDR = Layout("struct genlmsghdr")
+IFINFOMSG = Layout("struct ifinfomsg")
+IFADDRMSG = Layout("struct ifaddrmsg")
+RTMSG = Layout("struct rtmsg")
+NDMSG = Layout("struct ndmsg")
+NDTMSG = Layout("struct ndtmsg")
+RTNEXTHOP = Layout("struct rtnexthop")
+IFA_CACHEINFO = Layout("struct ifa_cacheinfo")
+NDA_CACHEINFO = Layout("struct nda_cacheinfo")
+NDT_CONFIG = Layout("struct ndt_config")
+NDT_STATS = Layout("struct ndt_stats")
+IFLA_CACHEINFO = Layout("struct ifla_cacheinfo")
+RTA_CACHEINFO = Layout("struct rta_cacheinfo")

@@ -1,0 +1,138 @@
+"""Netlink messages: split a receive buffer into `Message` views; encode requests.
+
+A `Message` is a view of one nlmsghdr in the buffer it arrived in: header
+fields are read once, the payload is sliced only when asked.
+"""
+from __future__ import annotations
+
+import struct
+
+from .. import constants as C
+from .attribute import Attrs
+from .errors import DecodeError
+from .layouts import NLMSGHDR, Layout
+
+HDRLEN = NLMSGHDR.size
+NLMSG_ALIGNTO = C.NLMSG_ALIGNTO
+_HDR = struct.Struct("=IHHII")
+assert _HDR.size == HDRLEN
+
+
+def align(n: int) -> int:
+    return (n + NLMSG_ALIGNTO - 1) & ~(NLMSG_ALIGNTO - 1)
+
+
+class Message:
+    """One netlink message inside a buffer."""
+
+    __slots__ = ("buf", "offset", "length", "type", "flags", "seq", "pid")
+
+    def __init__(self, buf, offset: int, length: int, type_: int, flags: int, seq: int, pid: int):
+        self.buf, self.offset, self.length = buf, offset, length
+        self.type, self.flags, self.seq, self.pid = type_, flags, seq, pid
+
+    @property
+    def payload(self) -> memoryview:
+        return memoryview(self.buf)[self.offset + HDRLEN: self.offset + self.length]
+
+    @property
+    def payload_offset(self) -> int:
+        return self.offset + HDRLEN
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.length
+
+    def raw(self) -> bytes:
+        return bytes(self.buf[self.offset: self.offset + self.length])
+
+    def fixed(self, layout: Layout) -> tuple:
+        """The family header (ifinfomsg, rtmsg ...) at the start of the payload."""
+        return layout.unpack(self.buf, self.offset + HDRLEN, self.end)
+
+    def fixed_dict(self, layout: Layout) -> dict:
+        return layout.unpack_dict(self.buf, self.offset + HDRLEN, self.end)
+
+    def attrs(self, fixed_len: int) -> Attrs:
+        """The attributes after a family header of *fixed_len* bytes (aligned)."""
+        start = self.offset + HDRLEN + align(fixed_len)
+        if self.offset + HDRLEN + fixed_len > self.end:
+            raise DecodeError(self.offset + HDRLEN,
+                              f"family header needs {fixed_len} bytes, payload has {self.length - HDRLEN}")
+        return Attrs(self.buf, min(start, self.end), self.end)
+
+    @property
+    def type_name(self) -> str:
+        return C.MESSAGE_TYPES.get(self.type, str(self.type))
+
+    def __repr__(self) -> str:
+        return (f"Message({self.type_name}, flags={flags_text(self.type, self.flags)}, seq={self.seq}, "
+                f"pid={self.pid}, len={self.length})")
+
+
+def parse(buf, base: int = 0, end: int | None = None) -> list[Message]:
+    """Split *buf* [base, end) into messages; raise DecodeError on any malformed header.
+
+    Every iteration advances by at least HDRLEN bytes, so the loop ends on any input.
+    """
+    end = len(buf) if end is None else end
+    out = []
+    off = base
+    unpack = _HDR.unpack_from
+    while off < end:
+        if end - off < HDRLEN:
+            raise DecodeError(off, f"{end - off} bytes left, less than a {HDRLEN}-byte nlmsghdr")
+        length, mtype, flags, seq, pid = unpack(buf, off)
+        if length < HDRLEN:
+            raise DecodeError(off, f"nlmsg_len {length} is below the {HDRLEN}-byte header")
+        if off + length > end:
+            raise DecodeError(off, f"nlmsg_len {length} runs past the end of the buffer ({end - off} bytes left)")
+        out.append(Message(buf, off, length, mtype, flags, seq, pid))
+        nxt = off + ((length + 3) & ~3)
+        if nxt > end:  # the last message may omit its padding, nothing else may
+            if off + length != end:
+                raise DecodeError(off + length, "misaligned message: padding cut short")
+            nxt = end
+        off = nxt
+    return out
+
+
+def encode(mtype: int, flags: int, payload: bytes = b"", seq: int = 0, pid: int = 0) -> bytes:
+    """One message: header + payload + padding."""
+    length = HDRLEN + len(payload)
+    if length > 0xFFFFFFFF:
+        raise ValueError("message too long")
+    return _HDR.pack(length, mtype, flags, seq, pid) + bytes(payload) + b"\0" * (align(length) - length)
+
+
+# -- flags ----------------------------------------------------------------
+_COMMON = {C.NLM_F_REQUEST: "REQUEST", C.NLM_F_MULTI: "MULTI", C.NLM_F_ACK: "ACK", C.NLM_F_ECHO: "ECHO",
+           C.NLM_F_DUMP_INTR: "DUMP_INTR", C.NLM_F_DUMP_FILTERED: "DUMP_FILTERED"}
+_GET = {C.NLM_F_ROOT: "ROOT", C.NLM_F_MATCH: "MATCH", C.NLM_F_ATOMIC: "ATOMIC"}
+_NEW = {C.NLM_F_REPLACE: "REPLACE", C.NLM_F_EXCL: "EXCL", C.NLM_F_CREATE: "CREATE", C.NLM_F_APPEND: "APPEND"}
+_DEL = {C.NLM_F_NONREC: "NONREC", **({C.NLM_F_BULK: "BULK"} if hasattr(C, "NLM_F_BULK") else {})}
+_ACK = {C.NLM_F_CAPPED: "CAPPED", C.NLM_F_ACK_TLVS: "ACK_TLVS"}
+
+
+def flags_names(mtype: int, flags: int) -> list[str]:
+    """Names of the bits in *flags*; the high byte means different things per message kind."""
+    if mtype in (C.NLMSG_ERROR, C.NLMSG_DONE):
+        table = {**_COMMON, **_ACK}
+    elif C.RTM_BASE <= mtype and (mtype - C.RTM_BASE) % 4 == 2:  # RTM_GET*
+        table = {**_COMMON, **_GET}
+    elif C.RTM_BASE <= mtype and (mtype - C.RTM_BASE) % 4 == 1:  # RTM_DEL*
+        table = {**_COMMON, **_DEL}
+    else:
+        table = {**_COMMON, **_NEW}
+    names, rest = [], flags
+    for bit, name in sorted(table.items()):
+        if flags & bit:
+            names.append(name)
+            rest &= ~bit
+    if rest:
+        names.append(hex(rest))
+    return names
+
+
+def flags_text(mtype: int, flags: int) -> str:
+    return "|".join(flags_names(mtype, flags)) or "0"

@@ -1,0 +1,67 @@
+"""Typed errors of the socket layer (the codec has only DecodeError)."""
+from __future__ import annotations
+
+import errno as _errno
+import os
+
+from .codec.errors import DecodeError, errno_name
+
+
+class NetlinkError(Exception):
+    """Base of everything netlink_probe raises on purpose (DecodeError aside)."""
+
+
+class KernelError(NetlinkError, OSError):
+    """The kernel answered a request with a negative errno (NLMSG_ERROR, or NLMSG_DONE of a dump).
+
+    Carries the extended ack when the kernel sent one: ``extack_msg``,
+    ``extack_offset`` (byte offset in the request of the bad attribute),
+    ``miss_type``/``miss_nest``, ``policy`` and ``cookie``.
+    """
+
+    def __init__(self, err: int, info=None, request: bytes | None = None):
+        ext = info.extack if info is not None else None
+        msg = os.strerror(err)
+        if ext is not None and ext.msg:
+            msg += f" ({ext.msg})"
+        OSError.__init__(self, err, msg)
+        self.info = info
+        self.request = request
+        self.extack = ext
+        self.extack_msg = ext.msg if ext else None
+        self.extack_offset = ext.offset if ext else None
+        self.miss_type = ext.miss_type if ext else None
+        self.miss_nest = ext.miss_nest if ext else None
+        self.policy = ext.policy if ext else None
+        self.cookie = ext.cookie if ext else None
+
+    @property
+    def errno_name(self) -> str:
+        return errno_name(self.errno)
+
+
+class NetlinkTimeout(NetlinkError, TimeoutError):
+    """No answer within the receive timeout (the kernel answers some bad requests with silence)."""
+
+
+class ProtocolViolation(NetlinkError):
+    """A reply that breaks the protocol: wrong sequence or port id, a truncated datagram, ..."""
+
+
+class DumpInterrupted(NetlinkError):
+    """A dump carried NLM_F_DUMP_INTR: the table changed while it was read; results are inconsistent."""
+
+    def __init__(self, messages):
+        super().__init__(f"dump interrupted (NLM_F_DUMP_INTR) after {len(messages)} messages")
+        self.messages = messages
+
+
+class Overrun(NetlinkError, OSError):
+    """ENOBUFS: the socket's receive queue overflowed and the kernel dropped messages."""
+
+    def __init__(self):
+        OSError.__init__(self, _errno.ENOBUFS, "receive queue overrun (ENOBUFS): messages were lost")
+
+
+__all__ = ["errno_name", "DecodeError", "DumpInterrupted", "KernelError", "NetlinkError", "NetlinkTimeout", "Overrun",
+           "ProtocolViolation"]

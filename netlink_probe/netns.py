@@ -1,0 +1,125 @@
+"""Network namespaces: anonymous ones that vanish with their holder, and entering them.
+
+A `NetNS` is held by an open fd (no bind mount under /run/netns), so the
+namespace disappears when the last fd and socket in it close — also when the
+process is SIGKILLed.  setns() acts on the calling thread only; `entered()`
+always restores the thread's previous namespace.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+
+from . import constants as C
+from .sys import calls
+
+_SELF = "/proc/thread-self/ns/net"
+_lock = threading.Lock()  # setns/unshare pairs must not interleave between threads of one caller
+
+
+class NamespaceError(OSError):
+    """A namespace that cannot be opened or entered (missing, not a netns, no permission)."""
+
+
+class NetNS:
+    """A network namespace held open by an fd."""
+
+    def __init__(self, fd: int, label: str = ""):
+        self.fd = fd
+        st = os.fstat(fd)
+        self.inode = st.st_ino
+        self.label = label or f"netns:[{self.inode}]"
+
+    @classmethod
+    def create(cls) -> "NetNS":
+        """A fresh namespace (loopback down, nothing else), left without entering it."""
+        with _lock:
+            back = os.open(_SELF, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                calls.unshare(C.CLONE_NEWNET)
+                fd = os.open(_SELF, os.O_RDONLY | os.O_CLOEXEC)
+            finally:
+                calls.setns(back, C.CLONE_NEWNET)
+                os.close(back)
+        return cls(fd)
+
+    @classmethod
+    def open(cls, where) -> "NetNS":
+        """By name (/run/netns/NAME), path (/proc/PID/ns/net) or an fd (duplicated)."""
+        if isinstance(where, NetNS):
+            return cls(os.dup(where.fd), where.label)
+        if isinstance(where, int):
+            return cls(os.dup(where))
+        path = str(where)
+        if "/" not in path:
+            path = f"/run/netns/{path}"
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as e:
+            raise NamespaceError(e.errno, f"network namespace {where!r}: {e.strerror}") from None
+        ns = cls(fd, str(where))
+        try:  # prove it is a netns: entering it must work
+            with entered(ns):
+                pass
+        except OSError as e:
+            ns.close()
+            raise NamespaceError(e.errno, f"{where!r} is not a network namespace ({e.strerror})") from None
+        return ns
+
+    @classmethod
+    def current(cls) -> "NetNS":
+        return cls(os.open(_SELF, os.O_RDONLY | os.O_CLOEXEC), "current")
+
+    @property
+    def path(self) -> str:
+        return f"/proc/{os.getpid()}/fd/{self.fd}"
+
+    def run(self, fn, *args, **kwargs):
+        """Call fn inside the namespace (this thread), then come back."""
+        with entered(self):
+            return fn(*args, **kwargs)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"NetNS({self.label}, fd={self.fd})"
+
+
+def inode_of_current() -> int:
+    return os.stat(_SELF).st_ino
+
+
+@contextlib.contextmanager
+def entered(ns):
+    """Run the with-block with the calling thread inside *ns* (a NetNS, fd or path)."""
+    own = None
+    if isinstance(ns, NetNS):
+        fd = ns.fd
+    elif isinstance(ns, int):
+        fd = ns
+    elif hasattr(ns, "fd"):
+        fd = ns.fd
+    else:
+        own = NetNS.open(ns)
+        fd = own.fd
+    back = os.open(_SELF, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        calls.setns(fd, C.CLONE_NEWNET)
+        try:
+            yield
+        finally:
+            calls.setns(back, C.CLONE_NEWNET)
+    finally:
+        os.close(back)
+        if own is not None:
+            own.close()

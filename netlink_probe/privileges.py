@@ -1,0 +1,210 @@
+"""Run a callable in a forked child with exact privileges, and get its result back.
+
+Contexts (names as used in observation keys):
+  root                    – unchanged (uid 0, every capability)
+  nobody                  – uid/gid 65534, no supplementary groups, no capabilities
+  nobody+CAP_X[+CAP_Y]    – as nobody, keeping exactly those capabilities (PR_SET_KEEPCAPS)
+  userns_root_own_netns   – nobody, then root of a new user namespace that owns a new netns
+  userns_root_init_netns  – nobody, then root of a new user namespace, netns left as it was
+
+The child checks /proc/self/status CapEff against what it was asked for and
+fails loudly otherwise, before the callable runs.  Results travel back pickled.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import time
+import traceback
+from dataclasses import dataclass
+
+from . import constants as C
+from .sys import calls
+
+NOBODY = 65534
+
+
+class PrivilegeError(RuntimeError):
+    """The child could not take the requested privileges (or took different ones)."""
+
+
+class ChildError(RuntimeError):
+    """The callable raised something that could not travel back as itself."""
+
+
+@dataclass(frozen=True)
+class Context:
+    name: str
+    uid: int | None = None  # None: stay root
+    caps: tuple[str, ...] = ()  # capability names kept as nobody
+    userns: str | None = None  # None, "own_netns" or "keep_netns"
+
+    def expected_capeff(self, bounding: int) -> int:
+        if self.userns:  # create_user_ns() grants CAP_FULL_SET inside, whatever the bounding set
+            return (1 << (_cap_last_cap() + 1)) - 1
+        if self.uid is None:
+            return bounding
+        mask = 0
+        for c in self.caps:
+            mask |= 1 << C.VALUES[c]
+        return mask
+
+
+def context(name: str) -> Context:
+    """Parse a context name such as 'nobody+CAP_NET_ADMIN'."""
+    if name == "root":
+        return Context("root")
+    if name == "userns_root_own_netns":
+        return Context(name, NOBODY, (), "own_netns")
+    if name == "userns_root_init_netns":
+        return Context(name, NOBODY, (), "keep_netns")
+    base, *caps = name.split("+")
+    if base != "nobody":
+        raise ValueError(f"unknown privilege context {name!r}")
+    for c in caps:
+        if not c.startswith("CAP_") or c not in C.VALUES:
+            raise ValueError(f"unknown capability {c!r} in context {name!r}")
+    return Context(name, NOBODY, tuple(caps))
+
+
+CONTEXTS = ("root", "nobody", "nobody+CAP_NET_ADMIN", "nobody+CAP_AUDIT_READ",
+            "userns_root_own_netns", "userns_root_init_netns")
+
+
+def capeff() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("CapEff:"):
+                return int(line.split()[1], 16)
+    raise PrivilegeError("no CapEff in /proc/self/status")
+
+
+def _bounding() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("CapBnd:"):
+                return int(line.split()[1], 16)
+    return 0
+
+
+def _cap_last_cap() -> int:
+    with open("/proc/sys/kernel/cap_last_cap") as f:
+        return int(f.read())
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def _become(ctx: Context) -> None:
+    """In the child: take the privileges of *ctx*, then prove it."""
+    bounding = _bounding()
+    if ctx.uid is not None:
+        mask = ctx.expected_capeff(bounding) if not ctx.userns else 0
+        if mask:
+            calls.prctl(C.PR_SET_KEEPCAPS, 1)
+        calls.setgroups([])
+        calls.setresgid(NOBODY, NOBODY, NOBODY)
+        calls.setresuid(ctx.uid, ctx.uid, ctx.uid)
+        if mask:
+            calls.capset(mask, mask, 0)
+        if ctx.userns:
+            calls.prctl(C.PR_SET_DUMPABLE, 1)  # setresuid made us non-dumpable: /proc/self/*_map would be root's
+            flags = C.CLONE_NEWUSER | (C.CLONE_NEWNET if ctx.userns == "own_netns" else 0)
+            calls.unshare(flags)
+            _write("/proc/self/uid_map", f"0 {NOBODY} 1")
+            _write("/proc/self/setgroups", "deny")
+            _write("/proc/self/gid_map", f"0 {NOBODY} 1")
+            calls.setresgid(0, 0, 0)
+            calls.setresuid(0, 0, 0)
+    want, got = ctx.expected_capeff(bounding), capeff()
+    if got != want:
+        raise PrivilegeError(f"context {ctx.name}: CapEff is {got:#x}, expected {want:#x}")
+    if ctx.uid is not None and not ctx.userns and (os.getuid(), os.geteuid()) != (ctx.uid, ctx.uid):
+        raise PrivilegeError(f"context {ctx.name}: uid is {os.getuid()}/{os.geteuid()}")
+
+
+def run_as(ctx: Context | str, fn, *args, netns=None, timeout: float = 60.0, **kwargs):
+    """fn(*args, **kwargs) in a forked child with the privileges of *ctx*; returns its result.
+
+    netns: enter this namespace (NetNS, fd or path) before dropping privileges.
+    An exception in the child is re-raised here (OSError keeps its errno).
+    """
+    if isinstance(ctx, str):
+        ctx = context(ctx)
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: never returns
+        status = 0
+        try:
+            os.close(rfd)
+            if netns is not None:
+                from .netns import NetNS
+                fd = netns.fd if hasattr(netns, "fd") else (netns if isinstance(netns, int) else NetNS.open(netns).fd)
+                calls.setns(fd, C.CLONE_NEWNET)
+            _become(ctx)
+            payload = ("ok", fn(*args, **kwargs))
+        except BaseException as e:  # noqa: BLE001 - everything goes back to the parent
+            payload = ("err", _portable(e))
+            status = 1
+        try:
+            data = pickle.dumps(payload)
+        except Exception as e:  # an unpicklable result
+            data = pickle.dumps(("err", ChildError(f"result not picklable: {e!r}")))
+        try:
+            os.write(wfd, len(data).to_bytes(8, "little"))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(wfd, view):]
+        finally:
+            os._exit(status)
+    os.close(wfd)
+    try:
+        data = _read_all(rfd, pid, timeout)
+    finally:
+        os.close(rfd)
+        _reap(pid)
+    if not data:
+        raise ChildError(f"child for context {ctx.name} died without a result")
+    kind, value = pickle.loads(data[8:])
+    if kind == "ok":
+        return value
+    raise value
+
+
+def _portable(e: BaseException) -> BaseException:
+    """An exception that survives pickling; OSError subclasses keep errno and message."""
+    try:
+        pickle.loads(pickle.dumps(e))
+        return e
+    except Exception:
+        if isinstance(e, OSError):
+            return OSError(e.errno, str(e))
+        return ChildError("".join(traceback.format_exception(e)))
+
+
+def _read_all(fd: int, pid: int, timeout: float) -> bytes:
+    deadline = time.monotonic() + timeout
+    chunks = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            os.kill(pid, signal.SIGKILL)
+            raise TimeoutError(f"privileged child {pid} gave no result within {timeout:g} s")
+        ready, _, _ = select.select([fd], [], [], left)
+        if not ready:
+            continue
+        b = os.read(fd, 1 << 16)
+        if not b:
+            return b"".join(chunks)
+        chunks.append(b)
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass

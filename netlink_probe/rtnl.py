@@ -1,0 +1,272 @@
+"""Layer 4: rtnetlink request builders.
+
+Each builder returns the (type, flags, payload) of one request; `Rtnl` sends
+them over a `Socket` and returns the kernel's answer.  Builders take the
+request's fields as the kernel names them and do no checking of their own:
+a conformance suite must be able to send what the kernel would refuse.
+"""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from . import constants as C
+from .codec import attribute as A
+from .codec import layouts as L
+from .codec import rtnl as R
+from .socket import Socket
+
+
+@dataclass
+class Request:
+    type: int
+    flags: int
+    payload: bytes
+
+
+def _ip(addr: str) -> tuple[int, bytes]:
+    a = ipaddress.ip_address(addr)
+    return (C.AF_INET if a.version == 4 else C.AF_INET6), a.packed
+
+
+def mac_bytes(mac: str) -> bytes:
+    return bytes(int(x, 16) for x in mac.split(":"))
+
+
+# -- links ---------------------------------------------------------------------
+def link_attrs(*, name=None, mtu=None, address=None, link=None, master=None, group=None, txqlen=None,
+               net_ns_fd=None, net_ns_pid=None, target_netnsid=None, extra: bytes = b"") -> bytes:
+    out = []
+    if name is not None:
+        out.append(A.string(C.IFLA_IFNAME, name))
+    if mtu is not None:
+        out.append(A.u32(C.IFLA_MTU, mtu))
+    if address is not None:
+        out.append(A.attr(C.IFLA_ADDRESS, mac_bytes(address)))
+    if link is not None:
+        out.append(A.u32(C.IFLA_LINK, link))
+    if master is not None:
+        out.append(A.u32(C.IFLA_MASTER, master))
+    if group is not None:
+        out.append(A.u32(C.IFLA_GROUP, group))
+    if txqlen is not None:
+        out.append(A.u32(C.IFLA_TXQLEN, txqlen))
+    if net_ns_fd is not None:
+        out.append(A.u32(C.IFLA_NET_NS_FD, net_ns_fd))
+    if net_ns_pid is not None:
+        out.append(A.u32(C.IFLA_NET_NS_PID, net_ns_pid))
+    if target_netnsid is not None:
+        out.append(A.s32(C.IFLA_TARGET_NETNSID, target_netnsid))
+    return b"".join(out) + extra
+
+
+def linkinfo(kind: str, data: bytes = b"") -> bytes:
+    inner = A.string(C.IFLA_INFO_KIND, kind)
+    if data:
+        inner += A.nest(C.IFLA_INFO_DATA, data)
+    return A.nest(C.IFLA_LINKINFO, inner)
+
+
+def veth_peer(name: str | None = None, **attrs) -> bytes:
+    """IFLA_INFO_DATA of a veth: VETH_INFO_PEER holds an ifinfomsg then the peer's attributes."""
+    return A.attr(C.VETH_INFO_PEER, L.IFINFOMSG.pack() + link_attrs(name=name, **attrs))
+
+
+def vxlan_data(vni: int, port: int | None = None, link: int | None = None) -> bytes:
+    out = A.u32(C.IFLA_VXLAN_ID, vni)
+    if port is not None:
+        out += A.attr(C.IFLA_VXLAN_PORT, port.to_bytes(2, "big"))
+    if link is not None:
+        out += A.u32(C.IFLA_VXLAN_LINK, link)
+    return out
+
+
+def new_link(name: str | None, kind: str | None = None, data: bytes = b"", *, index: int = 0, flags: int = 0,
+             change: int = 0, create: bool = True, excl: bool = True, **attrs) -> Request:
+    f = (C.NLM_F_CREATE if create else 0) | (C.NLM_F_EXCL if excl else 0)
+    extra = attrs.pop("extra", b"")
+    payload = L.IFINFOMSG.pack(ifi_index=index, ifi_flags=flags, ifi_change=change)
+    payload += link_attrs(name=name, extra=extra, **attrs)
+    if kind is not None:
+        payload += linkinfo(kind, data)
+    return Request(C.RTM_NEWLINK, f, payload)
+
+
+def set_link(index: int = 0, *, up: bool | None = None, **attrs) -> Request:
+    flags = change = 0
+    if up is not None:
+        flags, change = (C.IFF_UP if up else 0), C.IFF_UP
+    return new_link(None, None, index=index, flags=flags, change=change, create=False, excl=False, **attrs)
+
+
+def del_link(index: int = 0, name: str | None = None) -> Request:
+    return Request(C.RTM_DELLINK, 0, L.IFINFOMSG.pack(ifi_index=index) + link_attrs(name=name))
+
+
+def get_link(index: int = 0, name: str | None = None) -> Request:
+    return Request(C.RTM_GETLINK, 0, L.IFINFOMSG.pack(ifi_index=index) + link_attrs(name=name))
+
+
+# -- addresses -------------------------------------------------------------------
+def new_addr(index: int, address: str, prefixlen: int, *, excl: bool = True, delete: bool = False) -> Request:
+    fam, packed = _ip(address)
+    payload = L.IFADDRMSG.pack(ifa_family=fam, ifa_prefixlen=prefixlen, ifa_index=index)
+    payload += A.attr(C.IFA_LOCAL, packed) + A.attr(C.IFA_ADDRESS, packed)
+    if delete:
+        return Request(C.RTM_DELADDR, 0, payload)
+    return Request(C.RTM_NEWADDR, C.NLM_F_CREATE | (C.NLM_F_EXCL if excl else 0), payload)
+
+
+# -- routes ----------------------------------------------------------------------
+def route(dst: str | None, dst_len: int, *, family: int | None = None, table: int = C.RT_TABLE_MAIN,
+          oif: int | None = None, gateway: str | None = None, rtype: int = C.RTN_UNICAST,
+          protocol: int = C.RTPROT_STATIC, scope: int | None = None, priority: int | None = None,
+          multipath: list[tuple[int, str | None]] | None = None, cmd: int = C.RTM_NEWROUTE,
+          flags: int = C.NLM_F_CREATE | C.NLM_F_EXCL, rtm_flags: int = 0) -> Request:
+    if family is None:
+        family = _ip(dst)[0] if dst else (_ip(gateway)[0] if gateway else C.AF_INET)
+    if scope is None:
+        scope = C.RT_SCOPE_LINK if (rtype == C.RTN_UNICAST and oif and not gateway and not multipath) \
+            else C.RT_SCOPE_UNIVERSE
+        if cmd == C.RTM_DELROUTE:
+            scope = C.RT_SCOPE_NOWHERE
+    payload = L.RTMSG.pack(rtm_family=family, rtm_dst_len=dst_len, rtm_table=table if table < 256 else C.RT_TABLE_UNSPEC,
+                           rtm_protocol=protocol, rtm_scope=scope, rtm_type=rtype, rtm_flags=rtm_flags)
+    if dst:
+        payload += A.attr(C.RTA_DST, _ip(dst)[1])
+    payload += A.u32(C.RTA_TABLE, table)
+    if oif is not None:
+        payload += A.u32(C.RTA_OIF, oif)
+    if gateway:
+        payload += A.attr(C.RTA_GATEWAY, _ip(gateway)[1])
+    if priority is not None:
+        payload += A.u32(C.RTA_PRIORITY, priority)
+    if multipath:
+        hops = b""
+        for ifindex, gw in multipath:
+            body = A.attr(C.RTA_GATEWAY, _ip(gw)[1]) if gw else b""
+            hops += L.RTNEXTHOP.pack(rtnh_len=L.RTNEXTHOP.size + len(body), rtnh_ifindex=ifindex) + body
+        payload += A.attr(C.RTA_MULTIPATH, hops)
+    return Request(cmd, flags, payload)
+
+
+def get_route(dst: str, *, table: int | None = None, lookup_table: bool = False, oif: int | None = None) -> Request:
+    fam, packed = _ip(dst)
+    payload = L.RTMSG.pack(rtm_family=fam, rtm_dst_len=len(packed) * 8,
+                           rtm_flags=C.RTM_F_LOOKUP_TABLE if lookup_table else 0)
+    payload += A.attr(C.RTA_DST, packed)
+    if table is not None:
+        payload += A.u32(C.RTA_TABLE, table)
+    if oif is not None:
+        payload += A.u32(C.RTA_OIF, oif)
+    return Request(C.RTM_GETROUTE, 0, payload)
+
+
+# -- neighbours ------------------------------------------------------------------
+def neigh(index: int, dst: str | None, lladdr: str | bytes | None = None, *, state: int = C.NUD_PERMANENT,
+          family: int | None = None, ntf_flags: int = 0, cmd: int = C.RTM_NEWNEIGH,
+          flags: int = C.NLM_F_CREATE | C.NLM_F_EXCL) -> Request:
+    if family is None:
+        family = _ip(dst)[0] if dst else C.AF_INET
+    payload = L.NDMSG.pack(ndm_family=family, ndm_ifindex=index, ndm_state=state, ndm_flags=ntf_flags)
+    if dst is not None:
+        payload += A.attr(C.NDA_DST, _ip(dst)[1])
+    if lladdr is not None:
+        payload += A.attr(C.NDA_LLADDR, mac_bytes(lladdr) if isinstance(lladdr, str) else lladdr)
+    return Request(cmd, flags, payload)
+
+
+# -- namespaces ids ----------------------------------------------------------------
+def new_nsid(nsid: int, *, fd: int | None = None, pid: int | None = None) -> Request:
+    payload = L.RTGENMSG.pack(rtgen_family=C.AF_UNSPEC) + b"\0" * 3
+    if fd is not None:
+        payload += A.u32(C.NETNSA_FD, fd)
+    if pid is not None:
+        payload += A.u32(C.NETNSA_PID, pid)
+    payload += A.s32(C.NETNSA_NSID, nsid)
+    return Request(C.RTM_NEWNSID, 0, payload)
+
+
+def get_nsid(*, fd: int | None = None, pid: int | None = None) -> Request:
+    payload = L.RTGENMSG.pack(rtgen_family=C.AF_UNSPEC) + b"\0" * 3
+    if fd is not None:
+        payload += A.u32(C.NETNSA_FD, fd)
+    if pid is not None:
+        payload += A.u32(C.NETNSA_PID, pid)
+    return Request(C.RTM_GETNSID, 0, payload)
+
+
+# -- dumps ---------------------------------------------------------------------------
+DUMP_HEADERS = {
+    "links": (C.RTM_GETLINK, L.IFINFOMSG, "ifi_family"),
+    "addrs": (C.RTM_GETADDR, L.IFADDRMSG, "ifa_family"),
+    "routes": (C.RTM_GETROUTE, L.RTMSG, "rtm_family"),
+    "neigh": (C.RTM_GETNEIGH, L.NDMSG, "ndm_family"),
+    "neightbl": (C.RTM_GETNEIGHTBL, L.NDTMSG, "ndtm_family"),
+    "nsid": (C.RTM_GETNSID, L.RTGENMSG, "rtgen_family"),
+}
+
+
+def dump_request(what: str, family: int = C.AF_UNSPEC) -> Request:
+    mtype, layout, fam_field = DUMP_HEADERS[what]
+    payload = layout.pack(**{fam_field: family})
+    return Request(mtype, 0, payload + b"\0" * (A.align(len(payload)) - len(payload)))
+
+
+class Rtnl:
+    """A NETLINK_ROUTE socket with request helpers. Errors raise KernelError."""
+
+    def __init__(self, netns=None, **socket_options):
+        self.sock = Socket(C.NETLINK_ROUTE, netns=netns, **socket_options)
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def do(self, req: Request, *, ack: bool = True, flags: int = 0):
+        return self.sock.request(req.type, req.flags | flags, req.payload, ack=ack)
+
+    def get(self, req: Request):
+        """A doit GET: the single reply message."""
+        replies = self.sock.request(req.type, req.flags, req.payload, ack=False)
+        return replies[0]
+
+    def dump(self, what: str, family: int = C.AF_UNSPEC, **kw):
+        req = dump_request(what, family)
+        return self.sock.dump(req.type, req.payload, **kw)
+
+    # conveniences used throughout the suite
+    def link_index(self, name: str) -> int:
+        m = self.get(get_link(name=name))
+        return m.fixed(L.IFINFOMSG)[3]
+
+    def link(self, index: int = 0, name: str | None = None) -> dict:
+        return R.decode(self.get(get_link(index, name)))
+
+    def up(self, index: int) -> None:
+        self.do(set_link(index, up=True))
+
+    def add_veth(self, name: str, peer: str, **attrs) -> tuple[int, int]:
+        self.do(new_link(name, "veth", veth_peer(peer), **attrs))
+        return self.link_index(name), self.link_index(peer)
+
+
+def loopback_up(netns) -> None:
+    """Bring lo up inside *netns* (a fresh namespace has it down)."""
+    with Rtnl(netns) as r:
+        r.up(r.link_index("lo"))
+
+
+def af_name(family: int) -> str:
+    return {C.AF_INET: "inet", C.AF_INET6: "inet6", C.AF_UNSPEC: "unspec", C.AF_BRIDGE: "bridge"}.get(
+        family, str(family))
+
+
+__all__ = ["Request", "Rtnl", "del_link", "dump_request", "get_link", "get_nsid", "get_route", "linkinfo",
+           "loopback_up", "neigh", "new_addr", "new_link", "new_nsid", "route", "set_link", "veth_peer",
+           "vxlan_data"]

@@ -1,0 +1,247 @@
+"""cffi build script: compiles `netlink_probe.sys._netlink_cffi` against the system UAPI headers.
+
+Every netlink constant the project uses comes from here.  Instead of typing
+names (and so, numbers) by hand, the build asks the C preprocessor which
+macros and enum members the installed headers define under the prefixes the
+project needs, and exports each one.  A newer linux-libc-dev therefore brings
+its new constants without a code change.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+
+from cffi import FFI
+
+HEADERS = """
+#define _GNU_SOURCE
+#include <errno.h>
+#include <unistd.h>
+#include <string.h>
+#include <poll.h>
+#include <sched.h>
+#include <grp.h>
+#include <sys/socket.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <netinet/in.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_link.h>
+#include <linux/if_addr.h>
+#include <linux/if_arp.h>
+#include <linux/neighbour.h>
+#include <linux/net_namespace.h>
+#include <linux/veth.h>
+#include <linux/genetlink.h>
+#include <linux/if.h>
+#include <linux/capability.h>
+"""
+
+# Name prefixes exported as integer constants (macros or enum members).
+PREFIXES = (
+    "NETLINK_", "NLM_F_", "NLMSG_", "NLMSGERR_ATTR_", "NLA_F_", "NLA_TYPE_MASK", "NLA_ALIGNTO",
+    "NL_POLICY_TYPE_ATTR_", "NL_ATTR_TYPE_",
+    "RTM_", "RTNLGRP_", "RTMGRP_", "RTA_", "RTN_", "RTPROT_", "RT_SCOPE_", "RT_TABLE_",
+    "RTNH_F_", "RTAX_", "RTEXT_FILTER_", "RTNETLINK_",
+    "IFLA_", "IFF_", "IFA_", "IFA_F_", "IF_OPER_", "IF_LINK_MODE_", "ARPHRD_",
+    "NDA_", "NDTA_", "NDTPA_", "NTF_", "NUD_",
+    "NETNSA_", "VETH_INFO_", "CTRL_", "GENL_",
+    "CAP_", "_LINUX_CAPABILITY_",
+    "AF_UNSPEC", "AF_INET", "AF_INET6", "AF_NETLINK", "AF_BRIDGE", "AF_PACKET",
+    "SOCK_RAW", "SOCK_DGRAM", "SOCK_STREAM", "SOCK_SEQPACKET", "SOCK_CLOEXEC", "SOCK_NONBLOCK",
+    "SOL_NETLINK", "SOL_SOCKET", "SO_RCVBUF", "SO_SNDBUF", "SO_RCVBUFFORCE", "SO_PASSCRED",
+    "SO_PROTOCOL", "SO_TYPE", "SCM_CREDENTIALS",
+    "MSG_PEEK", "MSG_TRUNC", "MSG_DONTWAIT", "MSG_CTRUNC",
+    "CLONE_NEWNET", "CLONE_NEWUSER", "CLONE_NEWNS",
+    "PR_SET_KEEPCAPS", "PR_GET_KEEPCAPS", "PR_CAPBSET_DROP", "PR_CAPBSET_READ",
+    "PR_SET_NO_NEW_PRIVS", "PR_CAP_AMBIENT", "PR_SET_DUMPABLE",
+    "POLLIN", "POLLERR", "POLLHUP",
+)
+
+# Names matching a prefix that are not integer constants.
+EXCLUDE = re.compile(r"^(NLMSG_(ALIGN|LENGTH|SPACE|DATA|NEXT|OK|PAYLOAD|HDRLEN)|RTM_(RTA|PAYLOAD|FAM)"
+                     r"|RTA_(ALIGN|OK|NEXT|LENGTH|SPACE|DATA|PAYLOAD)|IFLA_(RTA|PAYLOAD)|IFA_(RTA|PAYLOAD)"
+                     r"|NDA_(RTA|PAYLOAD)|NDTA_(RTA|PAYLOAD)|RTNH_(ALIGN|OK|NEXT|LENGTH|SPACE|DATA)"
+                     r"|GENL_HDRLEN|NLA_HDRLEN|NLA_ALIGN)$|^CAP_TO_")
+
+STRUCTS = """
+typedef unsigned short sa_family_t;
+typedef unsigned int socklen_t;
+typedef unsigned long nfds_t;
+typedef int pid_t;
+typedef unsigned int uid_t;
+typedef unsigned int gid_t;
+
+struct sockaddr { ...; };
+struct iovec { void *iov_base; size_t iov_len; };
+struct msghdr { void *msg_name; socklen_t msg_namelen; struct iovec *msg_iov; size_t msg_iovlen;
+                void *msg_control; size_t msg_controllen; int msg_flags; ...; };
+struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; ...; };
+struct ucred { pid_t pid; uid_t uid; gid_t gid; };
+struct pollfd { int fd; short events; short revents; };
+
+struct sockaddr_nl { sa_family_t nl_family; unsigned short nl_pad; uint32_t nl_pid; uint32_t nl_groups; };
+struct nlmsghdr { uint32_t nlmsg_len; uint16_t nlmsg_type; uint16_t nlmsg_flags; uint32_t nlmsg_seq; uint32_t nlmsg_pid; };
+struct nlmsgerr { int error; struct nlmsghdr msg; };
+struct nlattr { uint16_t nla_len; uint16_t nla_type; };
+struct nl_pktinfo { uint32_t group; };
+struct rtgenmsg { unsigned char rtgen_family; };
+struct genlmsghdr { uint8_t cmd; uint8_t version; uint16_t reserved; };
+struct ifinfomsg { unsigned char ifi_family; unsigned char __ifi_pad; unsigned short ifi_type;
+                   int ifi_index; unsigned ifi_flags; unsigned ifi_change; };
+struct ifaddrmsg { uint8_t ifa_family; uint8_t ifa_prefixlen; uint8_t ifa_flags; uint8_t ifa_scope; uint32_t ifa_index; };
+struct ifa_cacheinfo { uint32_t ifa_prefered; uint32_t ifa_valid; uint32_t cstamp; uint32_t tstamp; };
+struct rtmsg { unsigned char rtm_family; unsigned char rtm_dst_len; unsigned char rtm_src_len; unsigned char rtm_tos;
+               unsigned char rtm_table; unsigned char rtm_protocol; unsigned char rtm_scope; unsigned char rtm_type;
+               unsigned rtm_flags; };
+struct rtnexthop { unsigned short rtnh_len; unsigned char rtnh_flags; unsigned char rtnh_hops; int rtnh_ifindex; };
+struct ndmsg { uint8_t ndm_family; uint8_t ndm_pad1; uint16_t ndm_pad2; int32_t ndm_ifindex; uint16_t ndm_state;
+               uint8_t ndm_flags; uint8_t ndm_type; };
+struct nda_cacheinfo { uint32_t ndm_confirmed; uint32_t ndm_used; uint32_t ndm_updated; uint32_t ndm_refcnt; };
+struct ndtmsg { uint8_t ndtm_family; uint8_t ndtm_pad1; uint16_t ndtm_pad2; };
+struct ndt_config { uint16_t ndtc_key_len; uint16_t ndtc_entry_size; uint32_t ndtc_entries; uint32_t ndtc_last_flush;
+                    uint32_t ndtc_last_rand; uint32_t ndtc_hash_rnd; uint32_t ndtc_hash_mask;
+                    uint32_t ndtc_hash_chain_gc; uint32_t ndtc_proxy_qlen; };
+struct ndt_stats { uint64_t ndts_allocs; uint64_t ndts_destroys; uint64_t ndts_hash_grows; uint64_t ndts_res_failed;
+                   uint64_t ndts_lookups; uint64_t ndts_hits; uint64_t ndts_rcv_probes_mcast; uint64_t ndts_rcv_probes_ucast;
+                   uint64_t ndts_periodic_gc_runs; uint64_t ndts_forced_gc_runs; uint64_t ndts_table_fulls; };
+struct ifla_cacheinfo { uint32_t max_reasm_len; uint32_t tstamp; uint32_t reachable_time; uint32_t retrans_time; };
+struct rta_cacheinfo { uint32_t rta_clntref; uint32_t rta_lastuse; int32_t rta_expires; uint32_t rta_error;
+                       uint32_t rta_used; uint32_t rta_id; uint32_t rta_ts; uint32_t rta_tsage; };
+typedef struct __user_cap_header_struct { uint32_t version; int pid; } *cap_user_header_t;
+typedef struct __user_cap_data_struct { uint32_t effective; uint32_t permitted; uint32_t inheritable; } *cap_user_data_t;
+"""
+
+FUNCTIONS = """
+int socket(int domain, int type, int protocol);
+int close(int fd);
+int bind(int fd, const struct sockaddr *addr, socklen_t len);
+int connect(int fd, const struct sockaddr *addr, socklen_t len);
+int getsockname(int fd, struct sockaddr *addr, socklen_t *len);
+int getpeername(int fd, struct sockaddr *addr, socklen_t *len);
+ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr, socklen_t alen);
+ssize_t sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr, socklen_t *alen);
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags);
+int setsockopt(int fd, int level, int name, const void *val, socklen_t len);
+int getsockopt(int fd, int level, int name, void *val, socklen_t *len);
+int poll(struct pollfd *fds, nfds_t nfds, int timeout);
+int setns(int fd, int nstype);
+int unshare(int flags);
+int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5);
+int setgroups(size_t size, const gid_t *list);
+int setresuid(uid_t ruid, uid_t euid, uid_t suid);
+int setresgid(gid_t rgid, gid_t egid, gid_t sgid);
+int np_capget(cap_user_header_t hdr, cap_user_data_t data);
+int np_capset(cap_user_header_t hdr, const cap_user_data_t data);
+size_t np_cmsg_space(size_t len);
+size_t np_cmsg_len(size_t len);
+int np_index_attrs(const uint8_t *buf, size_t len, uint32_t *out, size_t max_out);
+"""
+
+# glibc has no wrappers for capget/capset; CMSG_* are macros.  These helpers are
+# the only C the binding adds of its own.
+SOURCE = HEADERS + r"""
+static int np_capget(cap_user_header_t hdr, cap_user_data_t data) { return syscall(SYS_capget, hdr, data); }
+static int np_capset(cap_user_header_t hdr, const cap_user_data_t data) { return syscall(SYS_capset, hdr, data); }
+static size_t np_cmsg_space(size_t len) { return CMSG_SPACE(len); }
+static size_t np_cmsg_len(size_t len) { return CMSG_LEN(len); }
+
+/* Index a run of netlink attributes: for each one write (offset, length, type
+ * word) into out.  Returns the number indexed, or -(offset+1) of the first
+ * malformed attribute (nla_len < 4 or past the end).  This is the hot loop of
+ * decoding a dump, so it lives in C; the Python codec has the same check. */
+static int np_index_attrs(const uint8_t *buf, size_t len, uint32_t *out, size_t max_out) {
+    size_t off = 0; int n = 0;
+    while (off + 4 <= len) {
+        uint16_t alen, atype;
+        memcpy(&alen, buf + off, 2); memcpy(&atype, buf + off + 2, 2);
+        if (alen < 4 || off + alen > len) return -(int)(off + 1);
+        if ((size_t)n * 3 + 3 > max_out) return -(int)(off + 1);
+        out[n * 3] = (uint32_t)off; out[n * 3 + 1] = alen; out[n * 3 + 2] = atype;
+        n++;
+        off += (alen + 3u) & ~3u;
+    }
+    return n;
+}
+"""
+
+
+def _preprocess(args: list[str]) -> str:
+    cc = os.environ.get("CC", "cc").split()
+    with tempfile.NamedTemporaryFile("w", suffix=".h", delete=False) as f:
+        f.write(HEADERS)
+        path = f.name
+    try:
+        return subprocess.run(cc + args + [path], check=True, capture_output=True, text=True).stdout
+    finally:
+        os.unlink(path)
+
+
+def constant_names() -> list[str]:
+    """Names of integer macros and enum members under PREFIXES, as the installed headers define them."""
+    names: set[str] = set()
+    for line in _preprocess(["-E", "-dM"]).splitlines():
+        m = re.match(r"#define ([A-Za-z_][A-Za-z0-9_]*) (\S.*)$", line)  # function-like macros have "NAME(" and fail
+        if m:
+            names.add(m.group(1))
+    # enum members: identifiers at the start of an enum body entry
+    text = _preprocess(["-E", "-P"])
+    for body in re.findall(r"\benum\b[^{;]*\{([^}]*)\}", text):
+        for entry in body.split(","):
+            m = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)", entry)
+            if m:
+                names.add(m.group(1))
+    keep = [n for n in names if n.startswith(PREFIXES) and not n.startswith("__") and not EXCLUDE.match(n)]
+    return sorted(keep)
+
+
+def enum_groups(names: set[str]) -> list[list[str]]:
+    """Members of each enum in the headers, in declaration order, keeping only exported names.
+
+    Attribute spaces (IFLA_*, IFLA_INFO_*, RTA_*, ...) are enums; their member
+    lists let the codec name attribute types without a hand-written table."""
+    groups = []
+    for body in re.findall(r"\benum\b[^{;]*\{([^}]*)\}", _preprocess(["-E", "-P"])):
+        members = [m.group(1) for e in body.split(",") if (m := re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)", e))]
+        members = [m for m in members if m in names]
+        if len(members) > 1:
+            groups.append(members)
+    return groups
+
+
+def _integer_names(names: list[str]) -> list[str]:
+    """Drop the few prefixed macros that are not integer constant expressions (checked by the compiler)."""
+    probe = HEADERS + "".join(f"enum {{ np_probe_{i} = ({n}) }};\n" for i, n in enumerate(names))
+    cc = os.environ.get("CC", "cc").split()
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, "probe.c")
+        with open(src, "w") as f:
+            f.write(probe)
+        r = subprocess.run(cc + ["-fsyntax-only", src], capture_output=True, text=True)
+    bad_lines = {int(m.group(1)) for m in re.finditer(r"probe\.c:(\d+):\d+: error", r.stderr)}
+    header_lines = HEADERS.count("\n")
+    bad = {names[ln - header_lines - 1] for ln in bad_lines if 0 <= ln - header_lines - 1 < len(names)}
+    return [n for n in names if n not in bad]
+
+
+CONSTANTS = _integer_names(constant_names())
+ENUMS = enum_groups(set(CONSTANTS))
+
+ffibuilder = FFI()
+ffibuilder.cdef(STRUCTS + FUNCTIONS + "".join(f"#define {n} ...\n" for n in CONSTANTS)
+                + "static const char *const NP_CONSTANT_NAMES[];\nstatic const int NP_CONSTANT_COUNT;\n"
+                + "static const char NP_ENUMS[];\n")
+ffibuilder.set_source(
+    "netlink_probe.sys._netlink_cffi",
+    SOURCE
+    + "static const char *const NP_CONSTANT_NAMES[] = {" + ",".join(f'"{n}"' for n in CONSTANTS) + "};\n"
+    + f"static const int NP_CONSTANT_COUNT = {len(CONSTANTS)};\n"
+    + 'static const char NP_ENUMS[] = "' + ";".join(",".join(g) for g in ENUMS) + '";\n',
+)
+
+if __name__ == "__main__":
+    ffibuilder.compile(verbose=False)
