@@ -53,7 +53,9 @@ class Recorder:
         self._store(key, value, where)
 
     def _store(self, key: str, value, where: str) -> None:
-        if key in self.observations and not _profile.values_equal(self.observations[key], value):
+        if key in self.observations and _profile.values_equal(self.observations[key], value):
+            return  # the same again: keep where it was first seen
+        if key in self.observations:
             seen = self.conflict_values.get(key)
             if seen is None:
                 seen = self.conflict_values[key] = [[self.observations[key], self._origin.get(key, "?")]]
