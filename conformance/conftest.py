@@ -19,7 +19,6 @@ sys.path.insert(0, os.path.dirname(__file__))
 from helpers import is_root, try_link_kind  # noqa: E402
 from host_guard import snapshot_host  # noqa: E402
 
-pytest_plugins = ["netlink_probe.pytest_plugin"]
 
 
 def pytest_collection_modifyitems(config, items):
