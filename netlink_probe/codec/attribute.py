@@ -20,6 +20,9 @@ _HDR = struct.Struct("=HH")
 _U8, _U16, _U32, _U64 = struct.Struct("=B"), struct.Struct("=H"), struct.Struct("=I"), struct.Struct("=Q")
 _S32, _S64 = struct.Struct("=i"), struct.Struct("=q")
 _BE16, _BE32 = struct.Struct(">H"), struct.Struct(">I")
+# nla_len and a value after the 4-byte header, read in one unpack (value lookups are the hot path)
+_LU8, _LU16, _LU32, _LU64 = (struct.Struct("=Hxx" + c) for c in "BHIQ")
+_LS32, _LS64 = struct.Struct("=Hxxi"), struct.Struct("=Hxxq")
 
 
 def align(n: int) -> int:
@@ -27,15 +30,25 @@ def align(n: int) -> int:
 
 
 class Attr:
-    """One attribute as found in the buffer: its type number, flags and value bytes."""
+    """One attribute as found in the buffer: its type number, flags and value bytes.
 
-    __slots__ = ("type", "flags", "offset", "value")
+    ``buf`` is the buffer the offsets refer to (kept so that `nested` indexes
+    the right bytes even when that buffer is itself a slice of a larger one).
+    """
 
-    def __init__(self, type_word: int, offset: int, value: memoryview):
+    __slots__ = ("type", "flags", "offset", "value", "buf")
+
+    def __init__(self, type_word: int, offset: int, value: memoryview, buf=None):
         self.type = type_word & NLA_TYPE_MASK
         self.flags = type_word & ~NLA_TYPE_MASK & 0xFFFF
         self.offset = offset  # of the nlattr header, in the receive buffer
         self.value = value
+        self.buf = buf
+
+    @property
+    def type_word(self) -> int:
+        """nla_type as sent: the type number with its NESTED/NET_BYTEORDER flags."""
+        return self.type | self.flags
 
     @property
     def nested_flag(self) -> bool:
@@ -46,102 +59,184 @@ class Attr:
         return bool(self.flags & NLA_F_NET_BYTEORDER)
 
     def nested(self) -> "Attrs":
-        return Attrs(self.value.obj if hasattr(self.value, "obj") else self.value,
-                     self.offset + 4, self.offset + 4 + len(self.value))
+        """The value as a run of attributes (whatever the NESTED flag says)."""
+        if self.buf is None:  # built by hand from a value alone: offsets relative to the value
+            return Attrs(self.value, 0, len(self.value))
+        return Attrs(self.buf, self.offset + 4, self.offset + 4 + len(self.value))
 
     def __repr__(self) -> str:
         return f"Attr(type={self.type}, flags={self.flags:#x}, len={len(self.value)}, offset={self.offset})"
 
 
-class Attrs:
-    """The attributes between *start* and *end* of *buf*, indexed on first use."""
+def _bad_span(buf, start: int, end: int) -> DecodeError | None:
+    if start < 0 or start > end:
+        return DecodeError(max(start, 0), f"attribute run [{start}, {end}) is empty or reversed")
+    if end > len(buf):
+        return DecodeError(start, f"attributes end at {end}, past the buffer ({len(buf)} bytes)")
+    return None
 
-    __slots__ = ("buf", "start", "end", "_first", "_all")
+
+class Attrs:
+    """The attributes between *start* and *end* of *buf*, indexed on first use.
+
+    The index is one pass over the TLV headers that checks every length and
+    records, per type number (flags masked), the offset of its first
+    attribute; values are read only when asked.  The full list (repeats,
+    order, flags) is built on first iteration.
+    """
+
+    __slots__ = ("buf", "start", "end", "_first", "_all", "_mv")
 
     def __init__(self, buf, start: int, end: int):
         self.buf = buf
         self.start = start
         self.end = end
-        self._first: dict[int, tuple[int, int]] | None = None
-        self._all: list[tuple[int, int, int]] | None = None
+        self._first: dict[int, int] | None = None  # type -> offset of its first nlattr header
+        self._all: list[tuple[int, int, int]] | None = None  # (type word, offset, nla_len) in wire order
+        self._mv: memoryview | None = None
 
     # -- indexing -------------------------------------------------------
-    def _index(self) -> None:
+    def _index(self) -> dict[int, int]:
         buf, off, end = self.buf, self.start, self.end
-        if end > len(buf):
-            raise DecodeError(off, f"attributes end at {end}, past the buffer ({len(buf)} bytes)")
-        entries: list[tuple[int, int, int]] = []
-        first: dict[int, tuple[int, int]] = {}
+        if off < 0 or end > len(buf):
+            raise _bad_span(buf, off, end)
+        first: dict[int, int] = {}
+        unpack = _HDR.unpack_from
         while off + 4 <= end:
-            alen, atype = _HDR.unpack_from(buf, off)
+            alen, atype = unpack(buf, off)
             if alen < 4:
                 raise DecodeError(off, f"nla_len {alen} is below the 4-byte header")
             if off + alen > end:
                 raise DecodeError(off, f"nla_len {alen} runs past its parent (ends at {end})")
-            entries.append((atype, off, alen))
             t = atype & NLA_TYPE_MASK
             if t not in first:
-                first[t] = (off + 4, off + alen)
+                first[t] = off
             off += (alen + 3) & ~3
-        if off < end and end - off < 4 and any(buf[off:end]):
+        if off < end and any(buf[off:end]):
             raise DecodeError(off, f"{end - off} trailing bytes after the last attribute")
-        self._all, self._first = entries, first
+        self._first = first
+        return first
+
+    def _entries(self) -> list[tuple[int, int, int]]:
+        if self._first is None:
+            self._index()  # validates the whole run: the walk below cannot fail
+        buf, off, end = self.buf, self.start, self.end
+        out = []
+        unpack = _HDR.unpack_from
+        while off + 4 <= end:
+            alen, atype = unpack(buf, off)
+            out.append((atype, off, alen))
+            off += (alen + 3) & ~3
+        self._all = out
+        return out
+
+    def _view(self) -> memoryview:
+        mv = self._mv
+        if mv is None:
+            mv = self._mv = memoryview(self.buf)
+        return mv
 
     def __iter__(self):
-        if self._all is None:
-            self._index()
-        mv = memoryview(self.buf)
-        for atype, off, alen in self._all:
-            yield Attr(atype, off, mv[off + 4: off + alen])
+        entries = self._all if self._all is not None else self._entries()
+        mv, buf = self._view(), self.buf
+        for atype, off, alen in entries:
+            yield Attr(atype, off, mv[off + 4: off + alen], buf)
 
     def __len__(self) -> int:
-        if self._all is None:
-            self._index()
-        return len(self._all)
+        return len(self._all if self._all is not None else self._entries())
 
     def __contains__(self, t: int) -> bool:
-        if self._first is None:
-            self._index()
-        return t in self._first
+        first = self._first
+        if first is None:
+            first = self._index()
+        return t in first
+
+    def __repr__(self) -> str:
+        return f"Attrs([{self.start}, {self.end}))"
 
     def types(self) -> list[int]:
         """Type numbers in wire order (flags masked), repeats included."""
-        if self._all is None:
-            self._index()
-        return [a & NLA_TYPE_MASK for a, _, _ in self._all]
+        entries = self._all if self._all is not None else self._entries()
+        return [a & NLA_TYPE_MASK for a, _, _ in entries]
+
+    def offset(self, t: int) -> int | None:
+        """Offset in the buffer of the nlattr header of the first attribute of type *t*."""
+        first = self._first
+        if first is None:
+            first = self._index()
+        return first.get(t)
 
     def span(self, t: int) -> tuple[int, int] | None:
-        if self._first is None:
-            self._index()
-        return self._first.get(t)
+        """(start, end) in the buffer of the value of the first attribute of type *t*."""
+        first = self._first
+        if first is None:
+            first = self._index()
+        off = first.get(t)
+        if off is None:
+            return None
+        return off + 4, off + _HDR.unpack_from(self.buf, off)[0]
 
     # -- values ---------------------------------------------------------
     def get(self, t: int, default=None):
         """Value bytes of the first attribute of type *t* (a memoryview), or *default*."""
-        sp = self.span(t)
-        if sp is None:
+        first = self._first
+        if first is None:
+            first = self._index()
+        off = first.get(t)
+        if off is None:
             return default
-        return memoryview(self.buf)[sp[0]:sp[1]]
+        mv = self._mv
+        if mv is None:
+            mv = self._mv = memoryview(self.buf)
+        return mv[off + 4: off + _HDR.unpack_from(self.buf, off)[0]]
 
     def get_all(self, t: int) -> list[memoryview]:
         return [a.value for a in self if a.type == t]
 
     def _scalar(self, t: int, st: struct.Struct, default):
-        sp = self.span(t)
-        if sp is None:
+        first = self._first
+        if first is None:
+            first = self._index()
+        off = first.get(t)
+        if off is None:
             return default
-        if sp[1] - sp[0] < st.size:
-            raise DecodeError(sp[0] - 4, f"attribute {t} has {sp[1] - sp[0]} bytes, needs {st.size}")
-        return st.unpack_from(self.buf, sp[0])[0]
+        try:  # one unpack: nla_len, then the value after the 4-byte header
+            alen, v = st.unpack_from(self.buf, off)
+        except struct.error:
+            alen, v = _HDR.unpack_from(self.buf, off)[0], None
+        if alen < st.size:
+            raise DecodeError(off, f"attribute {t} has {alen - 4} bytes, needs {st.size - 4}")
+        return v
 
-    def u8(self, t, default=None): return self._scalar(t, _U8, default)
-    def u16(self, t, default=None): return self._scalar(t, _U16, default)
-    def u32(self, t, default=None): return self._scalar(t, _U32, default)
-    def u64(self, t, default=None): return self._scalar(t, _U64, default)
-    def s32(self, t, default=None): return self._scalar(t, _S32, default)
-    def s64(self, t, default=None): return self._scalar(t, _S64, default)
-    def be16(self, t, default=None): return self._scalar(t, _BE16, default)
-    def be32(self, t, default=None): return self._scalar(t, _BE32, default)
+    def u8(self, t, default=None): return self._scalar(t, _LU8, default)
+    def u16(self, t, default=None): return self._scalar(t, _LU16, default)
+
+    def u32(self, t, default=None):
+        first = self._first  # _scalar inlined: the most common lookup
+        if first is None:
+            first = self._index()
+        off = first.get(t)
+        if off is None:
+            return default
+        try:
+            alen, v = _LU32.unpack_from(self.buf, off)
+        except struct.error:
+            alen, v = _HDR.unpack_from(self.buf, off)[0], None
+        if alen < 8:
+            raise DecodeError(off, f"attribute {t} has {alen - 4} bytes, needs 4")
+        return v
+
+    def u64(self, t, default=None): return self._scalar(t, _LU64, default)
+    def s32(self, t, default=None): return self._scalar(t, _LS32, default)
+    def s64(self, t, default=None): return self._scalar(t, _LS64, default)
+
+    def be16(self, t, default=None):
+        v = self._scalar(t, _LU16, None)
+        return default if v is None else ((v & 0xFF) << 8) | (v >> 8)
+
+    def be32(self, t, default=None):
+        v = self._scalar(t, _LU32, None)
+        return default if v is None else int.from_bytes(v.to_bytes(4, "little"), "big")
 
     def str(self, t: int, default=None):
         """A NUL-terminated string attribute, decoded as UTF-8 (bytes after the first NUL ignored)."""

@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 
 from .. import constants as C
 from .attribute import Attrs
+from .attribute import attr as _attr
 from .errors import DecodeError, errno_name
 from .message import HDRLEN, Message, align
+from .message import encode as _encode
 
 _INT = struct.Struct("=i")
 _ECHO = struct.Struct("=IHHII")
@@ -22,7 +24,7 @@ class ExtAck:
     cookie: bytes | None = None
     policy: dict[int, bytes] | None = None  # NL_POLICY_TYPE_ATTR_* raw values
     miss_type: int | None = None
-    miss_nest: int | None = None
+    miss_nest: int | None = None  # byte offset into the request of the nest missing miss_type
     unknown: dict[int, bytes] = field(default_factory=dict)  # TLVs newer than our headers
 
     @classmethod
@@ -102,3 +104,58 @@ def parse_done(m: Message) -> ErrorInfo:
     if m.flags & C.NLM_F_ACK_TLVS and p + 4 < end:
         ext = ExtAck.parse(Attrs(buf, p + 4, end))
     return ErrorInfo(err, None, None, False, ext)
+
+
+# -- encoding (for fake peers, fixtures and round-trip tests) ------------------
+def encode_extack(ext: ExtAck | None) -> bytes:
+    """The NLMSGERR_ATTR_* TLVs of *ext* (MSG, OFFS, COOKIE, POLICY, MISS_TYPE, MISS_NEST, then unknown ones)."""
+    if not ext:
+        return b""
+    out = []
+    if ext.msg is not None:
+        out.append(_attr(C.NLMSGERR_ATTR_MSG, ext.msg.encode() + b"\0"))
+    if ext.offset is not None:
+        out.append(_attr(C.NLMSGERR_ATTR_OFFS, struct.pack("=I", ext.offset)))
+    if ext.cookie is not None:
+        out.append(_attr(C.NLMSGERR_ATTR_COOKIE, ext.cookie))
+    if ext.policy is not None:
+        out.append(_attr(C.NLMSGERR_ATTR_POLICY, b"".join(_attr(t, v) for t, v in ext.policy.items()), nested=True))
+    if ext.miss_type is not None:
+        out.append(_attr(C.NLMSGERR_ATTR_MISS_TYPE, struct.pack("=I", ext.miss_type)))
+    if ext.miss_nest is not None:
+        out.append(_attr(C.NLMSGERR_ATTR_MISS_NEST, struct.pack("=I", ext.miss_nest)))
+    for t, v in ext.unknown.items():
+        out.append(_attr(t, v))
+    return b"".join(out)
+
+
+def encode_error(request: bytes, error: int, *, capped: bool = False, extack: ExtAck | None = None,
+                 seq: int | None = None, pid: int | None = None, flags: int = 0) -> bytes:
+    """An NLMSG_ERROR answering *request* (its encoded bytes) as netlink_ack builds it.
+
+    *error* is the value as sent: 0 for an ACK, a negative errno otherwise.
+    Uncapped errors echo the whole request; capped ones (and the kernel's
+    ACKs) only its header, with NLM_F_CAPPED.  Extack TLVs set NLM_F_ACK_TLVS.
+    """
+    if len(request) < HDRLEN:
+        raise ValueError(f"request of {len(request)} bytes has no nlmsghdr")
+    rlen, _, _, rseq, rpid = _ECHO.unpack_from(request, 0)
+    if capped:
+        echo, flags = bytes(request[:HDRLEN]), flags | C.NLM_F_CAPPED
+    else:
+        echo = bytes(request[:rlen])
+        echo += b"\0" * (align(len(echo)) - len(echo))
+    tlvs = encode_extack(extack)
+    if tlvs:
+        flags |= C.NLM_F_ACK_TLVS
+    payload = _INT.pack(error) + echo + tlvs
+    return _encode(C.NLMSG_ERROR, flags, payload, rseq if seq is None else seq, rpid if pid is None else pid)
+
+
+def encode_done(seq: int, pid: int, error: int = 0, *, extack: ExtAck | None = None,
+                flags: int = C.NLM_F_MULTI) -> bytes:
+    """NLMSG_DONE ending a dump: the int error as sent (0 or -errno), then extack TLVs."""
+    tlvs = encode_extack(extack)
+    if tlvs:
+        flags |= C.NLM_F_ACK_TLVS
+    return _encode(C.NLMSG_DONE, flags, _INT.pack(error) + tlvs, seq, pid)

@@ -25,11 +25,12 @@ def align(n: int) -> int:
 class Message:
     """One netlink message inside a buffer."""
 
-    __slots__ = ("buf", "offset", "length", "type", "flags", "seq", "pid")
+    __slots__ = ("buf", "offset", "length", "type", "flags", "seq", "pid", "_attrs")
 
     def __init__(self, buf, offset: int, length: int, type_: int, flags: int, seq: int, pid: int):
         self.buf, self.offset, self.length = buf, offset, length
         self.type, self.flags, self.seq, self.pid = type_, flags, seq, pid
+        self._attrs = None
 
     @property
     def payload(self) -> memoryview:
@@ -54,12 +55,17 @@ class Message:
         return layout.unpack_dict(self.buf, self.offset + HDRLEN, self.end)
 
     def attrs(self, fixed_len: int) -> Attrs:
-        """The attributes after a family header of *fixed_len* bytes (aligned)."""
-        start = self.offset + HDRLEN + align(fixed_len)
-        if self.offset + HDRLEN + fixed_len > self.end:
-            raise DecodeError(self.offset + HDRLEN,
-                              f"family header needs {fixed_len} bytes, payload has {self.length - HDRLEN}")
-        return Attrs(self.buf, min(start, self.end), self.end)
+        """The attributes after a family header of *fixed_len* bytes (aligned); indexed once per message."""
+        a = self._attrs
+        p = self.offset + HDRLEN
+        start = p + ((fixed_len + 3) & ~3)
+        end = self.offset + self.length
+        if fixed_len < 0 or p + fixed_len > end:
+            raise DecodeError(p, f"family header needs {fixed_len} bytes, payload has {self.length - HDRLEN}")
+        if a is not None and a.start == (start if start < end else end):
+            return a
+        a = self._attrs = Attrs(self.buf, start if start < end else end, end)
+        return a
 
     @property
     def type_name(self) -> str:
@@ -75,7 +81,10 @@ def parse(buf, base: int = 0, end: int | None = None) -> list[Message]:
 
     Every iteration advances by at least HDRLEN bytes, so the loop ends on any input.
     """
-    end = len(buf) if end is None else end
+    size = len(buf)
+    end = size if end is None else end
+    if base < 0 or end > size:
+        raise DecodeError(max(base, 0), f"range [{base}, {end}) lies outside the {size}-byte buffer")
     out = []
     off = base
     unpack = _HDR.unpack_from
@@ -106,26 +115,37 @@ def encode(mtype: int, flags: int, payload: bytes = b"", seq: int = 0, pid: int 
 
 
 # -- flags ----------------------------------------------------------------
-_COMMON = {C.NLM_F_REQUEST: "REQUEST", C.NLM_F_MULTI: "MULTI", C.NLM_F_ACK: "ACK", C.NLM_F_ECHO: "ECHO",
+_COMMON_D = {C.NLM_F_REQUEST: "REQUEST", C.NLM_F_MULTI: "MULTI", C.NLM_F_ACK: "ACK", C.NLM_F_ECHO: "ECHO",
            C.NLM_F_DUMP_INTR: "DUMP_INTR", C.NLM_F_DUMP_FILTERED: "DUMP_FILTERED"}
 _GET = {C.NLM_F_ROOT: "ROOT", C.NLM_F_MATCH: "MATCH", C.NLM_F_ATOMIC: "ATOMIC"}
 _NEW = {C.NLM_F_REPLACE: "REPLACE", C.NLM_F_EXCL: "EXCL", C.NLM_F_CREATE: "CREATE", C.NLM_F_APPEND: "APPEND"}
 _DEL = {C.NLM_F_NONREC: "NONREC", **({C.NLM_F_BULK: "BULK"} if hasattr(C, "NLM_F_BULK") else {})}
+_COMMON = tuple(sorted(_COMMON_D.items()))
 _ACK = {C.NLM_F_CAPPED: "CAPPED", C.NLM_F_ACK_TLVS: "ACK_TLVS"}
+_T_ACK, _T_GET, _T_DEL, _T_NEW = (tuple(sorted({**_COMMON_D, **t}.items())) for t in (_ACK, _GET, _DEL, _NEW))
 
 
-def flags_names(mtype: int, flags: int) -> list[str]:
-    """Names of the bits in *flags*; the high byte means different things per message kind."""
+def flags_names(mtype: int, flags: int, protocol: int | None = None) -> list[str]:
+    """Names of the bits in *flags*; the high byte means different things per message kind.
+
+    NLMSG_ERROR/DONE: CAPPED, ACK_TLVS.  rtnetlink GET: ROOT, MATCH, ATOMIC;
+    DEL: NONREC, BULK; NEW/SET: REPLACE, EXCL, CREATE, APPEND.  Other control
+    messages (NOOP, OVERRUN) and, when *protocol* is given and is not
+    NETLINK_ROUTE, other protocols' types (whose kind the type number does not
+    tell) get only the common low-byte names; bits without a name stay as hex.
+    """
     if mtype in (C.NLMSG_ERROR, C.NLMSG_DONE):
-        table = {**_COMMON, **_ACK}
+        table = _T_ACK
+    elif mtype < C.NLMSG_MIN_TYPE or (protocol is not None and protocol != C.NETLINK_ROUTE):
+        table = _COMMON
     elif C.RTM_BASE <= mtype and (mtype - C.RTM_BASE) % 4 == 2:  # RTM_GET*
-        table = {**_COMMON, **_GET}
+        table = _T_GET
     elif C.RTM_BASE <= mtype and (mtype - C.RTM_BASE) % 4 == 1:  # RTM_DEL*
-        table = {**_COMMON, **_DEL}
+        table = _T_DEL
     else:
-        table = {**_COMMON, **_NEW}
+        table = _T_NEW
     names, rest = [], flags
-    for bit, name in sorted(table.items()):
+    for bit, name in table:
         if flags & bit:
             names.append(name)
             rest &= ~bit
@@ -134,5 +154,5 @@ def flags_names(mtype: int, flags: int) -> list[str]:
     return names
 
 
-def flags_text(mtype: int, flags: int) -> str:
-    return "|".join(flags_names(mtype, flags)) or "0"
+def flags_text(mtype: int, flags: int, protocol: int | None = None) -> str:
+    return "|".join(flags_names(mtype, flags, protocol)) or "0"
