@@ -1,0 +1,259 @@
+"""Shared helpers of the route / neighbour / neighbour-table conformance tests.
+
+Nothing here decides what the kernel should answer: the helpers build
+requests, set up a namespace, and read back what the kernel holds.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+import struct
+from dataclasses import dataclass
+
+import pytest
+
+from netlink_probe import KernelError, Socket, rtnl
+from netlink_probe import constants as C
+from netlink_probe.codec import attribute as A
+from netlink_probe.codec import layouts as L
+from netlink_probe.codec import rtnl as R
+
+# Addresses of the test network (inside fresh namespaces only).
+V4_LOCAL, V4_PEER, V4_PEER2, V4_NET = "10.1.0.1", "10.1.0.2", "10.1.0.3", 24
+V6_LOCAL, V6_PEER, V6_PEER2, V6_NET = "fd00::1", "fd00::2", "fd00::3", 64
+FAMILIES = {"inet": C.AF_INET, "inet6": C.AF_INET6}
+
+
+@dataclass
+class Net:
+    """A namespace with a veth pair: *a* up with 10.1.0.1/24 and fd00::1/64 (no DAD), *b* its peer."""
+
+    ns: object
+    rt: rtnl.Rtnl
+    a: int
+    b: int
+
+    def local(self, family: int) -> str:
+        return V4_LOCAL if family == C.AF_INET else V6_LOCAL
+
+    def peer(self, family: int, second: bool = False) -> str:
+        if family == C.AF_INET:
+            return V4_PEER2 if second else V4_PEER
+        return V6_PEER2 if second else V6_PEER
+
+
+def add_addr(rt: rtnl.Rtnl, index: int, address: str, prefixlen: int) -> None:
+    """RTM_NEWADDR; IPv6 addresses get IFA_F_NODAD so they are usable at once (no tentative state)."""
+    req = rtnl.new_addr(index, address, prefixlen)
+    if ":" in address:
+        req.payload += A.u32(C.IFA_FLAGS, C.IFA_F_NODAD)
+    rt.do(req)
+
+
+def make_net(ns, rt: rtnl.Rtnl, *, up: bool = True, addresses: bool = True) -> Net:
+    a, b = rt.add_veth("rn-a", "rn-b")
+    if up:
+        rt.up(a)
+        rt.up(b)
+    if addresses:
+        add_addr(rt, a, V4_LOCAL, V4_NET)
+        add_addr(rt, a, V6_LOCAL, V6_NET)
+    return Net(ns, rt, a, b)
+
+
+def kernel_error(fn, *args, **kwargs) -> KernelError:
+    """The KernelError fn raised; fails the test if the kernel accepted the request."""
+    try:
+        fn(*args, **kwargs)
+    except KernelError as e:
+        return e
+    pytest.fail(f"the kernel accepted the request ({getattr(fn, '__name__', fn)})")
+
+
+def extack_value(e: KernelError) -> str:
+    """The extack text as a profile value ('none' when the kernel sent none)."""
+    return e.extack_msg if e.extack_msg else "none"
+
+
+def family_name(family: int) -> str:
+    return {C.AF_INET: "inet", C.AF_INET6: "inet6", C.AF_UNSPEC: "unspec"}[family]
+
+
+# -- routes ------------------------------------------------------------------------
+def route_dicts(msgs) -> list[dict]:
+    return [R.decode(m) for m in msgs]
+
+
+def dump_routes(rt: rtnl.Rtnl, family: int = C.AF_UNSPEC, *, table: int = 0, attrs: bytes = b"",
+                **header) -> list:
+    """RTM_GETROUTE dump with an rtmsg of our choosing (filters go in rtm_table/attrs); raw messages."""
+    payload = L.RTMSG.pack(rtm_family=family, rtm_table=table, **header) + attrs
+    return rt.sock.dump(C.RTM_GETROUTE, payload).all()
+
+
+def routes_to(rt: rtnl.Rtnl, family: int, dst: str, dst_len: int | None = None) -> list[dict]:
+    """Decoded dump entries of *family* whose RTA_DST is *dst* (and prefix length, when given)."""
+    out = []
+    for d in route_dicts(rt.dump("routes", family)):
+        if d["header"]["rtm_family"] == family and d["attrs"].get("RTA_DST") == dst and \
+                (dst_len is None or d["header"]["rtm_dst_len"] == dst_len):
+            out.append(d)
+    return out
+
+
+def nexthops(raw: bytes) -> list[dict]:
+    """RTA_MULTIPATH: a run of struct rtnexthop, each followed by its own attributes (RTA_GATEWAY ...)."""
+    raw = bytes(raw)
+    out, off = [], 0
+    while off + L.RTNEXTHOP.size <= len(raw):
+        hop = L.RTNEXTHOP.unpack_dict(raw, off)
+        ln = hop["rtnh_len"]
+        if ln < L.RTNEXTHOP.size or off + ln > len(raw):
+            raise AssertionError(f"malformed rtnexthop at {off}: rtnh_len {ln}")
+        attrs = A.Attrs(raw, off + L.RTNEXTHOP.size, off + ln)
+        gw = attrs.bytes(C.RTA_GATEWAY)
+        hop["gateway"] = str(ipaddress.ip_address(gw)) if gw else None
+        out.append(hop)
+        off += A.align(ln)
+    return out
+
+
+def lookup(rt: rtnl.Rtnl, dst: str, *, lookup_table: bool = False, oif: int | None = None) -> dict:
+    return R.decode(rt.get(rtnl.get_route(dst, lookup_table=lookup_table, oif=oif)))
+
+
+# FIB rules: linux/fib_rules.h is not part of the binding, so its enums are read from the installed header.
+def _header_enum(path: str, first: str) -> dict[str, int]:
+    text = open(path).read()
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    m = re.search(r"enum\s*\{([^}]*\b" + first + r"\b[^}]*)\}", text)
+    if not m:
+        raise LookupError(f"{first} not found in {path}")
+    out, value = {}, -1
+    for item in m.group(1).split(","):
+        item = item.strip()
+        if not item or item.startswith("#"):
+            continue
+        name, _, expr = item.partition("=")
+        name = name.strip()
+        value = int(expr.strip(), 0) if expr.strip() else value + 1
+        out[name] = value
+    return out
+
+
+_FIB_RULES_H = "/usr/include/linux/fib_rules.h"
+
+
+def fib_rule_to_table(family: int, table: int, priority: int) -> rtnl.Request:
+    """RTM_NEWRULE 'from all lookup TABLE' (struct fib_rule_hdr + FRA_PRIORITY + FRA_TABLE)."""
+    try:
+        fra = _header_enum(_FIB_RULES_H, "FRA_UNSPEC")
+        act = _header_enum(_FIB_RULES_H, "FR_ACT_UNSPEC")
+    except (OSError, LookupError) as e:
+        pytest.skip(f"cannot read the FIB rule enums from {_FIB_RULES_H}: {e}")
+    # struct fib_rule_hdr: family, dst_len, src_len, tos, table, res1, res2, action (u8 each), flags (u32)
+    hdr = struct.pack("=8BI", family, 0, 0, 0, 0, 0, 0, act["FR_ACT_TO_TBL"], 0)
+    payload = hdr + A.u32(fra["FRA_PRIORITY"], priority) + A.u32(fra["FRA_TABLE"], table)
+    return rtnl.Request(C.RTM_NEWRULE, C.NLM_F_CREATE | C.NLM_F_EXCL, payload)
+
+
+# -- neighbours ------------------------------------------------------------------------
+def get_neigh(rt: rtnl.Rtnl, index: int, dst: str) -> dict:
+    """RTM_GETNEIGH doit by NDA_DST + ndm_ifindex (ndm_state 0, as neigh_valid_get_req demands)."""
+    return R.decode(rt.get(rtnl.neigh(index, dst, cmd=C.RTM_GETNEIGH, flags=0, state=0)))
+
+
+def dump_neigh(rt: rtnl.Rtnl, family: int = C.AF_UNSPEC, attrs: bytes = b"", **header) -> list:
+    payload = L.NDMSG.pack(ndm_family=family, **header) + attrs
+    return rt.sock.dump(C.RTM_GETNEIGH, payload).all()
+
+
+def neigh_dsts(msgs) -> set[tuple[int, str]]:
+    return {(m.fixed(L.NDMSG)[0], R.decode(m)["attrs"].get("NDA_DST")) for m in msgs}
+
+
+# -- neighbour tables ----------------------------------------------------------------------
+def ndtmsg(family: int) -> bytes:
+    p = L.NDTMSG.pack(ndtm_family=family)
+    return p + b"\0" * (A.align(len(p)) - len(p))
+
+
+def dump_neightbl(rt: rtnl.Rtnl, family: int = C.AF_UNSPEC) -> list[dict]:
+    return [R.decode(m) for m in rt.dump("neightbl", family)]
+
+
+def set_neightbl(rt: rtnl.Rtnl, family: int, name: str | None, *attrs: bytes, parms: list[bytes] | None = None):
+    """RTM_SETNEIGHTBL: NDTA_NAME, table attributes, and an NDTA_PARMS nest of NDTPA_* attributes."""
+    payload = ndtmsg(family)
+    if name is not None:
+        payload += A.string(C.NDTA_NAME, name)
+    payload += b"".join(attrs)
+    if parms is not None:
+        payload += A.nest(C.NDTA_PARMS, *parms)
+    return rt.sock.request(C.RTM_SETNEIGHTBL, 0, payload)
+
+
+def table_messages(msgs: list[dict]) -> list[dict]:
+    """neightbl_fill_info messages: the ones that carry the table-wide NDTA_CONFIG."""
+    return [d for d in msgs if "NDTA_CONFIG" in d["attrs"]]
+
+
+def device_messages(msgs: list[dict]) -> list[dict]:
+    """neightbl_fill_param_info messages: NDTA_NAME + NDTA_PARMS with NDTPA_IFINDEX, nothing table-wide."""
+    return [d for d in msgs if "NDTA_CONFIG" not in d["attrs"]]
+
+
+# -- notifications -------------------------------------------------------------------------
+def listener(ns, *groups: int) -> Socket:
+    s = Socket(C.NETLINK_ROUTE, netns=ns, timeout=1.0)
+    for g in groups:
+        s.join(g)
+    return s
+
+
+def collect(sock: Socket, timeout: float = 0.3) -> list:
+    """Every notification until *timeout* of silence; overruns fail the test."""
+    out = []
+    for n in sock.notifications(timeout):
+        if not hasattr(n, "message"):
+            pytest.fail("listener overran (ENOBUFS) while collecting notifications")
+        out.append(n)
+    return out
+
+
+def group_bit(group: int) -> int:
+    return 1 << (group - 1)
+
+
+# -- fixtures (import them into a test module to use them) -----------------------------------
+@pytest.fixture
+def net(netns, rt) -> Net:
+    """A fresh namespace with an up veth pair carrying 10.1.0.1/24 and fd00::1/64."""
+    return make_net(netns, rt)
+
+
+@pytest.fixture
+def quiet_net(netns, rt) -> Net:
+    """A veth pair left down and without addresses: no ARP/ND/MLD traffic, so no neighbour of its own."""
+    return make_net(netns, rt, up=False, addresses=False)
+
+
+def multipath(hops: list[tuple[int, str | None, int]]) -> bytes:
+    """RTA_MULTIPATH from (ifindex, gateway, rtnh_hops) triples; rtnh_hops is the weight minus one."""
+    body = b""
+    for ifindex, gw, weight_minus_one in hops:
+        inner = A.attr(C.RTA_GATEWAY, ipaddress.ip_address(gw).packed) if gw else b""
+        body += L.RTNEXTHOP.pack(rtnh_len=L.RTNEXTHOP.size + len(inner), rtnh_hops=weight_minus_one,
+                                 rtnh_ifindex=ifindex) + inner
+    return A.attr(C.RTA_MULTIPATH, body)
+
+
+def raw_route(cmd: int, flags: int, family: int, dst: str | None, dst_len: int, *attrs: bytes,
+              rtm_table: int = C.RT_TABLE_MAIN, rtype: int = C.RTN_UNICAST,
+              scope: int = C.RT_SCOPE_UNIVERSE, protocol: int = C.RTPROT_STATIC) -> rtnl.Request:
+    """A route request with every field under the caller's control (rtm_table and RTA_TABLE apart)."""
+    payload = L.RTMSG.pack(rtm_family=family, rtm_dst_len=dst_len, rtm_table=rtm_table, rtm_protocol=protocol,
+                           rtm_scope=scope, rtm_type=rtype)
+    if dst:
+        payload += A.attr(C.RTA_DST, ipaddress.ip_address(dst).packed)
+    return rtnl.Request(cmd, flags, payload + b"".join(attrs))
