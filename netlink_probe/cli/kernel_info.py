@@ -1,0 +1,107 @@
+"""``netlink-probe kernel-info [--json]``: what this kernel's netlink offers, measured.
+
+Kernel release; which netlink protocols socket() opens (and the errno
+otherwise); for each openable protocol the multicast groups
+NETLINK_ADD_MEMBERSHIP accepts (probed, not read from headers); which link
+kinds RTM_NEWLINK creates (each probed in a throwaway namespace); where the
+kernel and the headers disagree.  Needs root (the namespace probes).  The
+probing itself lives in ``netlink_probe.kernel_info``.
+"""
+from __future__ import annotations
+
+import argparse
+
+from .. import kernel_info as K
+from ._common import CliError, print_json, require_root
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "kernel-info", help="what the running kernel's netlink offers, measured (needs root)",
+        description="Probe the running kernel: netlink protocols, multicast group ranges (ADD_MEMBERSHIP "
+                    "probing), creatable link kinds (in throwaway namespaces), and where the kernel and the "
+                    "UAPI headers disagree.")
+    p.add_argument("--json", action="store_true", help="machine-readable JSON")
+    p.add_argument("--kinds", metavar="K1,K2,...", default=None,
+                   help="link kinds to probe (default: " + ",".join(K.DEFAULT_KINDS) + ")")
+    p.add_argument("--group-cap", type=int, default=K.GROUP_CAP, metavar="N",
+                   help=f"probe multicast groups up to N (default {K.GROUP_CAP})")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args) -> int:
+    require_root("kernel-info")
+    if args.group_cap < 1:
+        raise CliError("--group-cap must be at least 1")
+    kinds = K.DEFAULT_KINDS
+    if args.kinds is not None:
+        kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
+        if not kinds:
+            raise CliError("--kinds: give at least one link kind")
+    info = K.collect(cap=args.group_cap, kinds=kinds)
+    if args.json:
+        print_json(info)
+    else:
+        print(render(info))
+    return 0
+
+
+def _groups_text(g: dict, cap: int | None = None) -> str:
+    if g.get("error"):
+        return f"(socket: {g['error']})"
+    if g["max"] is None:
+        s = f"none accepted (group 1: {g['first_refused_errno']})"
+    elif g["capped"]:
+        s = f"1..≥{g['max']} (never refused up to the cap)"
+    else:
+        s = f"1..{g['max']}"
+        if g["first_refused"] is not None and g["first_refused"] == g["max"] + 1:
+            s += f" ({g['first_refused']}: {g['first_refused_errno']})"
+    holes = g.get("refused_below_max") or {}
+    if holes:
+        s += "; refused inside: " + ", ".join(f"{k}:{v}" for k, v in sorted(holes.items(), key=lambda x: int(x[0])))
+    s += f"; group 0: {g['group0']}"
+    return s
+
+
+def render(info: dict) -> str:
+    lines = [f"kernel {info['kernel']}   (UAPI headers {info['headers']})", "", "netlink protocols:"]
+    width = max(len(e["name"] or "") for e in info["protocols"].values()) + 2
+    for p, e in info["protocols"].items():
+        name = e["name"] or "(beyond MAX_LINKS)"
+        if e["open"] == "ok":
+            lines.append(f"  {int(p):>3}  {name:<{width}} open   groups {_groups_text(e['groups'])}")
+        else:
+            lines.append(f"  {int(p):>3}  {name:<{width}} {e['open']}")
+    kinds = info.get("link_kinds")
+    if kinds is not None:
+        ok = [k for k, v in kinds.items() if v["result"] == "ok"]
+        lines += ["", "link kinds (RTM_NEWLINK in a throwaway namespace):", "  created: " + (", ".join(ok) or "none")]
+        for k, v in kinds.items():
+            if v["result"] != "ok":
+                lines.append(f"  {k}: {v['result']}" + (f" ({v['extack']})" if v["extack"] else ""))
+    hd = info.get("header_disagreements")
+    if hd is not None:
+        lines += ["", "kernel vs headers:"]
+        gm = hd["rtnl_group_max"]
+        lines.append(f"  NETLINK_ROUTE groups: headers end at {gm['headers']}, the kernel accepts up to {gm['kernel']}"
+                     + (f" (beyond the headers: {', '.join(map(str, hd['rtnl_groups_beyond_headers']))})"
+                        if hd["rtnl_groups_beyond_headers"] else ""))
+        if hd["protocols_beyond_headers"]:
+            lines.append(f"  protocols the headers don't name: {hd['protocols_beyond_headers']}")
+        for g, types in hd.get("unknown_notification_types", {}).items():
+            lines.append(f"  notifications on group {g}: message types the headers don't name: "
+                         f"{', '.join(map(str, types))}")
+        for what, types in hd["unknown_message_types"].items():
+            lines.append(f"  {what} dump: message types the headers don't name: {', '.join(map(str, types))}")
+        for space, types in hd["unknown_attributes"].items():
+            lines.append(f"  {space}_* attributes the headers don't name: {', '.join(map(str, types))}")
+        if not (hd["rtnl_groups_beyond_headers"] or hd["protocols_beyond_headers"] or hd["unknown_message_types"]
+                or hd.get("unknown_notification_types")
+                or hd["unknown_attributes"]):
+            lines.append("  none found")
+    return "\n".join(lines)
+
+
+__all__ = ["add_parser", "render", "run"]
