@@ -4,12 +4,31 @@
 network namespace), sends requests, and checks that each reply comes from the
 kernel (source port 0, unicast), carries our sequence number and port id, and
 is well-formed.  Every receive has a timeout.
+
+Reply validation, in order, for each datagram read while a request or dump
+waits for its answer:
+
+* a datagram from a user port (source nl_pid != 0) or from a multicast group
+  (source nl_groups != 0, or a NETLINK_PKTINFO group != 0) is never a reply:
+  it is skipped;
+* a message carrying our port id and the sequence number of an *earlier*
+  request of this socket (a dump abandoned half-read, a request that timed
+  out) is stale: it is skipped;
+* a message whose sequence number or port id is anything else raises
+  `ProtocolViolation` -- except on a socket that joined a group above 32
+  without NETLINK_PKTINFO, where such a multicast datagram cannot be told
+  from a unicast one (its source nl_groups is 0) and is skipped;
+* a truncated datagram raises `ProtocolViolation`; malformed bytes raise
+  `DecodeError`.
+
+`Socket.from_transport` builds a socket over an in-memory transport instead
+of a kernel socket (see `netlink_probe.testing`), for unit tests of this logic.
 """
 from __future__ import annotations
 
 import errno as _errno
 import itertools
-import os
+import math
 import struct
 import time
 from dataclasses import dataclass
@@ -52,6 +71,12 @@ class Socket:
 
     taps: list = []
 
+    # Per-instance state with class-level defaults (shared by __init__ and from_transport).
+    _transport = None
+    _pktinfo = False  # NETLINK_PKTINFO on: datagrams tell their group
+    _high_groups = False  # joined a group above 32 (its datagrams have source nl_groups 0)
+    _STALE_KEEP = 256  # how many earlier sequence numbers are remembered as ours
+
     def __init__(self, protocol: int = C.NETLINK_ROUTE, *, netns=None, bind: bool = True, groups: int = 0,
                  port: int = 0, rcvbuf: int = DEFAULT_RCVBUF, bufsize: int = DEFAULT_BUFSIZE,
                  timeout: float = DEFAULT_TIMEOUT, ext_ack: bool = True, cap_ack: bool = False,
@@ -59,6 +84,7 @@ class Socket:
         self.protocol = protocol
         self.timeout = timeout
         self._seq = itertools.count(int(time.monotonic_ns() & 0x7FFF) * 65536 + 1)
+        self._earlier: dict[int, None] = {}  # sequence numbers this socket sent (insertion-ordered, bounded)
         self.fd = -1
         self.fd = _open_in(netns, sock_type | C.SOCK_CLOEXEC, protocol)
         try:
@@ -76,6 +102,31 @@ class Socket:
         except BaseException:
             self.close()
             raise
+
+    @classmethod
+    def from_transport(cls, transport, protocol: int = C.NETLINK_ROUTE, *, port: int = 4242,
+                       timeout: float = DEFAULT_TIMEOUT) -> "Socket":
+        """A Socket whose datagrams go through *transport* instead of a kernel socket.
+
+        *transport* needs ``send(data, port, groups) -> int`` and ``recv(timeout,
+        flags) -> calls.Received | None`` (None: nothing arrived within the
+        timeout; raising OSError(ENOBUFS) stands for an overrun).  If it has
+        ``attach(sock)`` it is called once with the new socket.  Options and
+        memberships are kept on the socket (``sock.options``, ``memberships()``).
+        See `netlink_probe.testing.FakeKernel`.
+        """
+        sock = object.__new__(_TransportSocket)
+        sock.protocol, sock.timeout, sock.port = protocol, timeout, port
+        sock._seq = itertools.count(1)
+        sock._earlier = {}
+        sock.fd = -1
+        sock._transport = transport
+        sock.options = {}
+        sock._groups = set()
+        sock._bound_groups = 0
+        if hasattr(transport, "attach"):
+            transport.attach(sock)
+        return sock
 
     # -- lifecycle --------------------------------------------------------
     def close(self) -> None:
@@ -109,14 +160,23 @@ class Socket:
 
     def set_option(self, name: str, on: bool = True) -> None:
         calls.setsockopt_int(self.fd, C.SOL_NETLINK, _OPTIONS[name], int(on))
+        if name == "pktinfo":
+            self._pktinfo = bool(on)
 
     def get_option(self, name: str) -> int:
         return calls.getsockopt_int(self.fd, C.SOL_NETLINK, _OPTIONS[name])
 
     # -- multicast ------------------------------------------------------------
     def join(self, group: int) -> None:
-        """NETLINK_ADD_MEMBERSHIP: works for any group number, unlike bind()'s 32-bit mask."""
+        """NETLINK_ADD_MEMBERSHIP: works for any group number, unlike bind()'s 32-bit mask.
+
+        A datagram of a group above 32 arrives with source nl_groups 0; only
+        NETLINK_PKTINFO (``set_option("pktinfo")``) tells it from a unicast
+        reply, so turn it on when this socket also sends requests.
+        """
         calls.setsockopt_int(self.fd, C.SOL_NETLINK, C.NETLINK_ADD_MEMBERSHIP, group)
+        if group > 32:
+            self._high_groups = True
 
     def leave(self, group: int) -> None:
         calls.setsockopt_int(self.fd, C.SOL_NETLINK, C.NETLINK_DROP_MEMBERSHIP, group)
@@ -138,75 +198,135 @@ class Socket:
 
     # -- sending --------------------------------------------------------------
     def next_seq(self) -> int:
-        return next(self._seq) & 0xFFFFFFFF
+        """A fresh sequence number (never 0: multicast messages commonly carry 0)."""
+        seq = next(self._seq) & 0xFFFFFFFF
+        return seq or (next(self._seq) & 0xFFFFFFFF)
 
     def send(self, data: bytes, *, port: int = 0, groups: int = 0) -> int:
-        return calls.sendto(self.fd, data, port, groups)
+        n = calls.sendto(self.fd, data, port, groups)
+        if self.port == 0:  # the kernel autobound the socket on this send: learn the port replies will carry
+            self.port = calls.getsockname(self.fd)[0]
+        return n
+
+    def _sent(self, seq: int) -> None:
+        """Remember *seq* as ours, so late replies to it are recognised as stale, not foreign."""
+        earlier = self._earlier
+        earlier[seq] = None
+        if len(earlier) > self._STALE_KEEP:
+            del earlier[next(iter(earlier))]
 
     def send_message(self, mtype: int, flags: int, payload: bytes = b"", *, seq: int | None = None,
                      port: int = 0) -> int:
         """Encode and send one message to *port* (0 = the kernel); returns the sequence number used."""
         seq = self.next_seq() if seq is None else seq
+        self._sent(seq)
         self.send(codec.encode(mtype, flags, payload, seq, self.port), port=port)
         return seq
 
     # -- receiving ------------------------------------------------------------
     def recv(self, timeout: float | None = None, flags: int = 0) -> calls.Received:
         """One datagram. Raises NetlinkTimeout, or Overrun on ENOBUFS."""
-        t = self.timeout if timeout is None else timeout
-        if not calls.poll_in(self.fd, int(t * 1000)):
-            raise NetlinkTimeout(f"no datagram within {t:g} s")
-        try:
-            r = self._rx.recv(flags)
-        except OSError as e:
-            if e.errno == _errno.ENOBUFS:
-                raise Overrun() from None
-            raise
+        r = self._recv_datagram(self.timeout if timeout is None else timeout, flags)
         for tap in Socket.taps:
             tap(self.protocol, r)
         return r
 
+    def _recv_datagram(self, timeout: float, flags: int) -> calls.Received:
+        """poll() then a non-blocking recvmsg(): never blocks past *timeout*."""
+        deadline = time.monotonic() + timeout
+        left = timeout
+        while True:
+            if not calls.poll_in(self.fd, max(0, math.ceil(left * 1000))):
+                raise NetlinkTimeout(f"no datagram within {timeout:g} s")
+            try:
+                return self._rx.recv(flags | C.MSG_DONTWAIT)
+            except OSError as e:
+                if e.errno == _errno.ENOBUFS:
+                    raise Overrun() from None
+                if e.errno not in (_errno.EAGAIN, _errno.EINTR) or flags & C.MSG_DONTWAIT:
+                    raise
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise NetlinkTimeout(f"no datagram within {timeout:g} s")
+
     def recv_messages(self, timeout: float | None = None) -> tuple[calls.Received, list[codec.Message]]:
+        """One datagram split into messages. A truncated datagram raises ProtocolViolation."""
         r = self.recv(timeout)
         if r.truncated:
             raise ProtocolViolation(f"datagram of {r.length} bytes truncated to {len(r.data)}")
         return r, codec.parse(r.data)
 
-    def _replies(self, seq: int, timeout: float | None):
-        """Messages that answer *seq*, validated; multicast and user-port datagrams are skipped."""
-        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+    def _reply_datagrams(self, seq: int, timeout: float | None):
+        """(Received, messages) that answer *seq*, validated (see the module docstring).
+
+        *timeout* bounds the wait for each datagram of the answer; datagrams
+        that are skipped do not extend it.
+        """
+        wait = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + wait
+        port = self.port
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise NetlinkTimeout(f"no reply to seq {seq} within the timeout")
-            r, msgs = self.recv_messages(left)
+                raise NetlinkTimeout(f"no reply to seq {seq} within {wait:g} s")
+            try:
+                r, msgs = self.recv_messages(left)
+            except NetlinkTimeout:
+                raise NetlinkTimeout(f"no reply to seq {seq} within {wait:g} s") from None
             if r.src_pid != 0 or r.src_groups != 0 or r.pktinfo_group:
                 continue  # not a unicast from the kernel: a notification or a user port
+            if self.port != port:
+                port = self.port
+            mine = []
             for m in msgs:
-                if m.seq != seq or m.pid != self.port:
-                    raise ProtocolViolation(f"reply {m!r} does not match request seq={seq} port={self.port}")
+                if m.seq == seq and m.pid == port:
+                    mine.append(m)
+                elif m.pid == port and m.seq in self._earlier:
+                    continue  # a late answer to an earlier request of ours
+                elif self._high_groups and not self._pktinfo:
+                    mine = None  # a multicast datagram of a group above 32, indistinguishable without PKTINFO
+                    break
+                else:
+                    raise ProtocolViolation(f"reply {m!r} does not match request seq={seq} port={port}")
+            if mine:
+                deadline = time.monotonic() + wait
+                yield r, mine
+
+    def _replies(self, seq: int, timeout: float | None):
+        """Messages that answer *seq*, validated; multicast and user-port datagrams are skipped."""
+        for _, msgs in self._reply_datagrams(seq, timeout):
             yield msgs
 
     def request(self, mtype: int, flags: int = 0, payload: bytes = b"", *, ack: bool = True,
                 timeout: float | None = None) -> list[codec.Message]:
         """Send one request and return its replies (without the final ACK).
 
-        Raises KernelError when the kernel answers with an error.  With ack=True
-        NLM_F_ACK is set and the call returns once the ACK arrives.
+        Raises KernelError when the kernel answers with an error (NLMSG_ERROR,
+        or the NLMSG_DONE of a multi-part answer).  With ack=True NLM_F_ACK is
+        set and the call returns once the ACK arrives; with ack=False it returns
+        after the first reply that is not multi-part, or at NLMSG_DONE.
         """
         flags |= C.NLM_F_REQUEST | (C.NLM_F_ACK if ack else 0)
-        request = codec.encode(mtype, flags, payload, 0, self.port)
         seq = self.next_seq()
-        request = request[:8] + struct.pack("=I", seq) + request[12:]
+        self._sent(seq)
+        request = codec.encode(mtype, flags, payload, seq, self.port)
         self.send(request)
         out: list[codec.Message] = []
         for msgs in self._replies(seq, timeout):
             for m in msgs:
-                if m.type == C.NLMSG_ERROR:
+                t = m.type
+                if t == C.NLMSG_ERROR:
                     info = codec.parse_error(m)
                     if info.error:
                         raise KernelError(-info.error, info, request)
                     return out
+                if t == C.NLMSG_DONE:
+                    info = codec.parse_done(m)
+                    if info.error:
+                        raise KernelError(-info.error, info, request)
+                    return out
+                if t == C.NLMSG_NOOP:
+                    continue
                 out.append(m)
             if not ack and out and not (out[-1].flags & C.NLM_F_MULTI):
                 return out
@@ -217,14 +337,16 @@ class Socket:
 
         on_intr: "raise" raises DumpInterrupted after the last message if any
         part carried NLM_F_DUMP_INTR; "flag" only sets ``Dump.interrupted``.
+        *timeout* bounds the wait for each datagram of the dump.
         """
         return Dump(self, mtype, payload, flags, on_intr, timeout)
 
     def notifications(self, timeout: float | None = None, *, yield_overruns: bool = True):
         """Multicast messages as `Notification`s (turn the pktinfo option on to learn groups > 32).
 
-        Stops at the timeout (None = the socket's). An ENOBUFS overrun yields an
-        `Overrun` instance (the socket stays usable) instead of raising.
+        Stops after *timeout* seconds without a datagram (None = the socket's).
+        An ENOBUFS overrun yields an `Overrun` instance (the socket stays
+        usable) instead of raising.
         """
         while True:
             try:
@@ -241,7 +363,11 @@ class Socket:
 
 
 class Dump:
-    """The messages of one dump, read lazily; ``interrupted``/``done`` are known once exhausted."""
+    """The messages of one dump, read lazily; ``interrupted``/``done`` are known once exhausted.
+
+    Iterating again after the end replays the messages (and re-raises the
+    error the dump ended with, if any).
+    """
 
     def __init__(self, sock: Socket, mtype: int, payload: bytes, flags: int, on_intr: str, timeout):
         if on_intr not in ("raise", "flag"):
@@ -250,37 +376,117 @@ class Dump:
         self.interrupted = False
         self.done: codec.ErrorInfo | None = None
         self.datagrams: list[int] = []  # size of each datagram, for dump-chunking observations
-        self.request = codec.encode(mtype, flags | C.NLM_F_REQUEST | C.NLM_F_DUMP, payload, 0, sock.port)
         self.seq = sock.next_seq()
-        self.request = self.request[:8] + struct.pack("=I", self.seq) + self.request[12:]
+        self.request = codec.encode(mtype, flags | C.NLM_F_REQUEST | C.NLM_F_DUMP, payload, self.seq, sock.port)
         self._timeout = timeout
+        sock._sent(self.seq)
         sock.send(self.request)
         self._messages: list[codec.Message] | None = None
+        self._error: BaseException | None = None
 
     def __iter__(self):
+        if self._messages is not None:  # already read to the end: replay
+            yield from self._messages
+            if self._error is not None:
+                raise self._error
+            return
+        try:
+            yield from self._read()
+        except (KernelError, DumpInterrupted, ProtocolViolation) as e:
+            self._error = e
+            raise
+
+    def _read(self):
         seen: list[codec.Message] = []
-        replies = self.sock._replies(self.seq, self._timeout)
-        while True:
-            msgs = next(replies)
-            self.datagrams.append(msgs[-1].end if msgs else 0)
+        for r, msgs in self.sock._reply_datagrams(self.seq, self._timeout):
+            self.datagrams.append(len(r.data))
             for m in msgs:
                 if m.flags & C.NLM_F_DUMP_INTR:
                     self.interrupted = True
-                if m.type == C.NLMSG_DONE:
+                t = m.type
+                if t == C.NLMSG_DONE:
+                    self._messages = seen
                     self.done = codec.parse_done(m)
                     if self.done.error:
                         raise KernelError(-self.done.error, self.done, self.request)
                     if self.interrupted and self.on_intr == "raise":
                         raise DumpInterrupted(seen)
                     return
-                if m.type == C.NLMSG_ERROR:
+                if t == C.NLMSG_ERROR:
+                    self._messages = seen
                     info = codec.parse_error(m)
-                    raise KernelError(-info.error if info.error else _errno.EPROTO, info, self.request)
+                    if not info.error:
+                        raise ProtocolViolation(f"an ACK inside dump seq={self.seq}: {m!r}")
+                    raise KernelError(-info.error, info, self.request)
+                if t == C.NLMSG_NOOP:
+                    continue
                 seen.append(m)
                 yield m
 
     def all(self) -> list[codec.Message]:
         return list(self)
+
+
+class _TransportSocket(Socket):
+    """A Socket over an in-memory transport (`Socket.from_transport`): no fd, no syscalls."""
+
+    def close(self) -> None:
+        t = self._transport
+        if t is not None and hasattr(t, "close"):
+            t.close()
+
+    def fileno(self) -> int:
+        return -1
+
+    def bind(self, port: int = 0, groups: int = 0) -> None:
+        if port:
+            self.port = port
+        self._bound_groups = groups
+        for bit in range(32):
+            if groups >> bit & 1:
+                self._groups.add(bit + 1)
+
+    def sockname(self) -> tuple[int, int]:
+        return self.port, sum(1 << (g - 1) for g in self._groups if g <= 32)
+
+    def set_option(self, name: str, on: bool = True) -> None:
+        if name not in _OPTIONS:
+            raise KeyError(name)
+        self.options[name] = int(on)
+        if name == "pktinfo":
+            self._pktinfo = bool(on)
+
+    def get_option(self, name: str) -> int:
+        if name not in _OPTIONS:
+            raise KeyError(name)
+        return self.options.get(name, 0)
+
+    def join(self, group: int) -> None:
+        if group <= 0:
+            raise OSError(_errno.EINVAL, "invalid group")
+        self._groups.add(group)
+        if group > 32:
+            self._high_groups = True
+
+    def leave(self, group: int) -> None:
+        self._groups.discard(group)
+
+    def memberships(self) -> set[int]:
+        return set(self._groups)
+
+    def send(self, data: bytes, *, port: int = 0, groups: int = 0) -> int:
+        return self._transport.send(bytes(data), port, groups)
+
+    def _recv_datagram(self, timeout: float, flags: int) -> calls.Received:
+        try:
+            r = self._transport.recv(timeout, flags)
+        except OSError as e:
+            if e.errno == _errno.ENOBUFS:
+                raise Overrun() from None
+            raise
+        if r is None:
+            raise NetlinkTimeout(f"no datagram within {timeout:g} s")
+        return r
 
 
 def _open_in(netns, sock_type: int, protocol: int) -> int:

@@ -1,0 +1,158 @@
+"""An in-memory netlink peer for unit tests (in the spirit of mdlayher/netlink's nltest).
+
+`FakeKernel` is a transport for `Socket.from_transport`: whatever the socket
+sends is recorded and handed to a *handler* that returns the datagrams "the
+kernel" answers with; datagrams can also be queued by hand (notifications,
+foreign ports, truncated or malformed bytes, overruns).  When the queue is
+empty a receive times out at once, so tests never wait.
+
+    kernel = FakeKernel(lambda req, k: [k.reply(req, C.RTM_NEWLINK, payload), k.ack(req)])
+    with kernel.socket() as sock:
+        sock.request(C.RTM_GETLINK, 0, b"...")
+
+Builders (`reply`, `ack`, `error`, `done`) make kernel-shaped messages that
+answer a request message, using the codec's encoders; all take overrides
+(seq, pid, flags) so a test can build a wrong answer on purpose.
+"""
+from __future__ import annotations
+
+import errno as _errno
+from collections import deque
+from collections.abc import Callable, Iterable
+
+from . import codec
+from . import constants as C
+from .socket import Socket
+from .sys.calls import Received
+
+_TRUNC = C.MSG_TRUNC
+
+Handler = Callable[[codec.Message, "FakeKernel"], Iterable]
+
+
+class FakeKernel:
+    """A scripted netlink peer: records what the socket sends, answers from a queue.
+
+    handler(request_message, kernel) is called for every message the socket
+    sends to port 0 and returns an iterable of datagrams to deliver; each item
+    is bytes (one datagram from the kernel: source port 0, no group), a list
+    of bytes (concatenated into one datagram), a `Received` (delivered as is),
+    or an exception instance (raised by the socket's receive, e.g.
+    ``OSError(ENOBUFS)`` for an overrun).
+    """
+
+    def __init__(self, handler: Handler | None = None, *, port: int = 4242, protocol: int = C.NETLINK_ROUTE):
+        self.handler = handler
+        self.port = port
+        self.protocol = protocol
+        self.sent: list[bytes] = []  # every datagram the socket sent, as bytes
+        self.destinations: list[tuple[int, int]] = []  # (port, groups) of each
+        self.queue: deque = deque()
+        self.sock: Socket | None = None
+        self.closed = False
+
+    # -- the transport interface used by Socket.from_transport ----------------
+    def attach(self, sock: Socket) -> None:
+        self.sock = sock
+
+    def send(self, data: bytes, port: int, groups: int) -> int:
+        self.sent.append(bytes(data))
+        self.destinations.append((port, groups))
+        if port == 0 and self.handler is not None:
+            for m in codec.parse(data):
+                for item in self.handler(m, self) or ():
+                    self.queue.append(item)
+        return len(data)
+
+    def recv(self, timeout: float, flags: int) -> Received | None:
+        if not self.queue:
+            return None
+        item = self.queue[0] if flags & C.MSG_PEEK else self.queue.popleft()
+        if isinstance(item, BaseException):
+            raise item
+        if isinstance(item, Received):
+            return item
+        data = b"".join(item) if isinstance(item, (list, tuple)) else bytes(item)
+        return Received(data, 0, 0, 0, len(data))
+
+    def close(self) -> None:
+        self.closed = True
+
+    # -- making a socket ------------------------------------------------------------
+    def socket(self, *, timeout: float = 0.05, **options: bool) -> Socket:
+        """A Socket wired to this peer (options such as ext_ack=True are recorded on it)."""
+        sock = Socket.from_transport(self, self.protocol, port=self.port, timeout=timeout)
+        for name, on in options.items():
+            if on:
+                sock.set_option(name, True)
+        return sock
+
+    # -- queueing datagrams by hand -------------------------------------------------
+    def deliver(self, data: bytes | list, *, src_pid: int = 0, src_groups: int = 0, group: int | None = None,
+                nsid: int | None = None, truncate: int | None = None) -> None:
+        """Queue one datagram with the given sender and ancillary data.
+
+        *truncate*: deliver only the first N bytes and flag MSG_TRUNC, as
+        recvmsg does when the datagram is larger than the buffer.
+        """
+        data = b"".join(data) if isinstance(data, (list, tuple)) else bytes(data)
+        length, flags = len(data), 0
+        if truncate is not None:
+            data, flags = data[:truncate], _TRUNC
+        self.queue.append(Received(data, src_pid, src_groups, flags, length, pktinfo_group=group, nsid=nsid))
+
+    def overrun(self) -> None:
+        """Queue an ENOBUFS (the receive queue overflowed and messages were lost)."""
+        self.queue.append(OSError(_errno.ENOBUFS, "No buffer space available"))
+
+    def last_request(self) -> codec.Message:
+        """The last message the socket sent."""
+        return codec.parse(self.sent[-1])[-1]
+
+    # -- builders (also usable as functions: FakeKernel.ack(req), ...) -----------------
+    @staticmethod
+    def reply(request: codec.Message, mtype: int, payload: bytes = b"", *, flags: int = 0,
+              seq: int | None = None, pid: int | None = None) -> bytes:
+        """A message answering *request*: its seq and port id unless overridden."""
+        return codec.encode(mtype, flags, payload, request.seq if seq is None else seq,
+                            request.pid if pid is None else pid)
+
+    @staticmethod
+    def ack(request: codec.Message, error: int = 0, *, msg: str | None = None, offset: int | None = None,
+            capped: bool | None = None, seq: int | None = None, pid: int | None = None,
+            **extack) -> bytes:
+        """NLMSG_ERROR for *request*: *error* is a positive errno (0 = ACK), as netlink_ack builds it.
+
+        ACKs are capped (the kernel sets NLM_F_CAPPED on them); errors echo the
+        whole request unless capped=True.  Extra keywords (cookie, policy,
+        miss_type, miss_nest) go into the extended ack.
+        """
+        ext = codec.ExtAck(msg=msg, offset=offset, **extack)
+        if capped is None:
+            capped = error == 0
+        return codec.encode_error(request.raw(), -abs(error), capped=capped, extack=ext, seq=seq, pid=pid)
+
+    error = ack
+
+    @staticmethod
+    def done(request: codec.Message, error: int = 0, *, msg: str | None = None, offset: int | None = None,
+             flags: int = C.NLM_F_MULTI, seq: int | None = None, pid: int | None = None, **extack) -> bytes:
+        """NLMSG_DONE ending a dump answering *request*; *error* a positive errno (0 = success)."""
+        ext = codec.ExtAck(msg=msg, offset=offset, **extack)
+        return codec.encode_done(request.seq if seq is None else seq, request.pid if pid is None else pid,
+                                 -abs(error), extack=ext, flags=flags)
+
+
+def reply(request, mtype, payload=b"", **kw) -> bytes:
+    return FakeKernel.reply(request, mtype, payload, **kw)
+
+
+def ack(request, error=0, **kw) -> bytes:
+    return FakeKernel.ack(request, error, **kw)
+
+
+def done(request, error=0, **kw) -> bytes:
+    return FakeKernel.done(request, error, **kw)
+
+
+__all__ = ["FakeKernel", "ack", "done", "reply"]
