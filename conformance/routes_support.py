@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import struct
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -50,14 +51,39 @@ def add_addr(rt: rtnl.Rtnl, index: int, address: str, prefixlen: int) -> None:
     rt.do(req)
 
 
+def no_link_local(rt: rtnl.Rtnl, index: int) -> None:
+    """IFLA_INET6_ADDR_GEN_MODE = NONE: no fe80:: address, hence no DAD and no routes appearing later on their own."""
+    try:
+        mode = _header_enum("/usr/include/linux/if_link.h", "IN6_ADDR_GEN_MODE_EUI64")["IN6_ADDR_GEN_MODE_NONE"]
+    except (OSError, LookupError, KeyError) as e:
+        pytest.skip(f"cannot read IN6_ADDR_GEN_MODE_NONE from linux/if_link.h: {e}")
+    spec = A.nest(C.IFLA_AF_SPEC, A.nest(C.AF_INET6, A.u8(C.IFLA_INET6_ADDR_GEN_MODE, mode)))
+    rt.do(rtnl.set_link(index, extra=spec))
+
+
+def wait_for_local_route(rt: rtnl.Rtnl, address: str, timeout: float = 5.0) -> None:
+    """An IPv6 address's local /128 route is inserted by addrconf's DAD work (even with NODAD): wait for it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for m in rt.dump("routes", C.AF_INET6):
+            d = R.decode(m)
+            if d["attrs"].get("RTA_DST") == address and d["header"]["rtm_type"] == C.RTN_LOCAL:
+                return
+        time.sleep(0.01)
+    pytest.fail(f"the local route of {address} did not appear within {timeout} s")
+
+
 def make_net(ns, rt: rtnl.Rtnl, *, up: bool = True, addresses: bool = True) -> Net:
     a, b = rt.add_veth("rn-a", "rn-b")
     if up:
-        rt.up(a)
-        rt.up(b)
+        for i in (a, b):
+            no_link_local(rt, i)
+            rt.up(i)
     if addresses:
         add_addr(rt, a, V4_LOCAL, V4_NET)
         add_addr(rt, a, V6_LOCAL, V6_NET)
+        if up:
+            wait_for_local_route(rt, V6_LOCAL)
     return Net(ns, rt, a, b)
 
 
@@ -126,13 +152,14 @@ def lookup(rt: rtnl.Rtnl, dst: str, *, lookup_table: bool = False, oif: int | No
 def _header_enum(path: str, first: str) -> dict[str, int]:
     text = open(path).read()
     text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    m = re.search(r"enum\s*\{([^}]*\b" + first + r"\b[^}]*)\}", text)
+    text = re.sub(r"^\s*#.*$", "", text, flags=re.M)  # preprocessor lines (#define FRA_IFNAME ...)
+    m = re.search(r"enum\s*\w*\s*\{([^}]*\b" + first + r"\b[^}]*)\}", text)
     if not m:
         raise LookupError(f"{first} not found in {path}")
     out, value = {}, -1
     for item in m.group(1).split(","):
         item = item.strip()
-        if not item or item.startswith("#"):
+        if not item:
             continue
         name, _, expr = item.partition("=")
         name = name.strip()
