@@ -64,11 +64,11 @@ def run(args) -> int:
                 except OSError as e:
                     raise CliError(f"the kernel refused to join group {g} of {protocol_name(protocol)}: "
                                    f"{D.errno_name(e.errno)} ({e.strerror})") from None
-            if not args.json:
-                names = ", ".join(f"{g} ({group_name(g, protocol)})" if group_name(g, protocol) else str(g)
-                                  for g in groups)
-                print(f"listening on {protocol_name(protocol)} group{'s' if len(groups) > 1 else ''} {names}",
-                      file=sys.stderr, flush=True)
+            names = ", ".join(f"{g} ({group_name(g, protocol)})" if group_name(g, protocol) else str(g)
+                              for g in groups)
+            # on stderr, also with --json: tells a caller the groups are joined
+            print(f"listening on {protocol_name(protocol)} group{'s' if len(groups) > 1 else ''} {names}",
+                  file=sys.stderr, flush=True)
             return listen(sock, protocol, args)
     finally:
         if ns is not None:

@@ -1,0 +1,164 @@
+"""`netlink-probe dump ... --json` against `ip -j ...` in the same namespace (iproute2 as the oracle).
+
+The namespace holds lo, a veth pair whose one end is a bridge port, a veth
+whose peer lives in a second namespace (so the kernel reports
+IFLA_LINK_NETNSID), IPv4 and IPv6 addresses, a gateway route per family and
+permanent neighbours.  Both tools read the same kernel state; every object
+must carry the same keys with the same values.  Kernel state that changes by
+itself (IPv6 DAD clearing "tentative", linkwatch raising LOWER_UP) is read as
+a stable snapshot: ip before and after ours must agree.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from helpers import ip_json
+
+import netlink_probe
+from netlink_probe import rtnl
+from netlink_probe.netns import entered
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(netlink_probe.__file__)))
+
+
+def cli_json(ns, *args: str):
+    """`python3 -m netlink_probe ARGS --netns <ns path> --json`, parsed."""
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    p = subprocess.run([sys.executable, "-m", "netlink_probe", *args, "--netns", ns.path, "--json"],
+                       capture_output=True, text=True, timeout=60, env=env)
+    assert p.returncode == 0, f"netlink-probe {' '.join(args)} failed ({p.returncode}): {p.stderr.strip()}"
+    return json.loads(p.stdout)
+
+
+def stable(ns, ip_args: tuple, cli_args: tuple, tries: int = 6):
+    """(ip's view, ours) taken while the kernel state did not change (ip before == ip after)."""
+    for _ in range(tries):
+        before = ip_json(ns, *ip_args)
+        ours = cli_json(ns, *cli_args)
+        after = ip_json(ns, *ip_args)
+        if before == after:
+            return before, ours
+        time.sleep(0.3)
+    pytest.fail(f"`ip -j {' '.join(ip_args)}` kept changing over {tries} tries")
+
+
+def set_sysctl(ns, path: str, value: str) -> None:
+    with entered(ns), open(path, "w") as f:  # /proc/sys/net resolves to the opener's namespace
+        f.write(value)
+
+
+@pytest.fixture
+def topology(netns_pair):
+    """lo; vb <-> va (va a port of br0, vb in group 5); vx <-> vy (vy in the second namespace);
+    addresses, routes and permanent neighbours on vb. Returns the first namespace."""
+    ns, other = netns_pair
+    set_sysctl(ns, "/proc/sys/net/ipv6/conf/default/accept_dad", "0")  # no "tentative" flip mid-test
+    with rtnl.Rtnl(ns) as r:
+        va, vb = r.add_veth("va", "vb")
+        r.do(rtnl.new_link("br0", "bridge"))
+        br = r.link_index("br0")
+        r.do(rtnl.set_link(va, master=br))
+        r.do(rtnl.set_link(vb, group=5))
+        r.do(rtnl.new_link("vx", "veth", rtnl.veth_peer("vy", net_ns_fd=other.fd)))
+        for i in (va, vb, br, r.link_index("vx")):
+            r.up(i)
+        r.do(rtnl.new_addr(vb, "192.0.2.1", 24))
+        r.do(rtnl.new_addr(vb, "2001:db8::1", 64))
+        r.do(rtnl.route("198.51.100.0", 24, gateway="192.0.2.2"))
+        r.do(rtnl.route("2001:db8:1::", 64, gateway="2001:db8::2", priority=100))
+        r.do(rtnl.neigh(vb, "192.0.2.9", "00:11:22:33:44:55"))
+        r.do(rtnl.neigh(vb, "2001:db8::9", "00:11:22:33:44:66"))
+    return ns
+
+
+def field_diffs(theirs: list[dict], ours: list[dict], key) -> list[str]:
+    """Differences between two object lists matched by *key*: missing objects, keys and values."""
+    out = []
+    a = {key(d): d for d in theirs}
+    b = {key(d): d for d in ours}
+    for k in sorted(set(a) | set(b), key=str):
+        if k not in b:
+            out.append(f"{k}: only ip shows it: {a[k]}")
+        elif k not in a:
+            out.append(f"{k}: only netlink-probe shows it: {b[k]}")
+        else:
+            for f in sorted(set(a[k]) | set(b[k])):
+                va, vb = a[k].get(f, "<absent>"), b[k].get(f, "<absent>")
+                if va != vb:
+                    out.append(f"{k}.{f}: ip {va!r} != netlink-probe {vb!r}")
+    return out
+
+
+def test_dump_links_json_has_exactly_the_keys_and_values_of_ip_link(topology):
+    """rtnl_fill_ifinfo: `dump links --json` and `ip -j link` read the same RTM_NEWLINK dump alike,
+    for lo, veth peers (IFLA_LINK, also across namespaces with IFLA_LINK_NETNSID), a bridge and its port."""
+    theirs, ours = stable(topology, ("link", "show"), ("dump", "links"))
+    names = {d["ifname"] for d in theirs}
+    assert {"lo", "va", "vb", "br0", "vx"} <= names
+    vx = next(d for d in theirs if d["ifname"] == "vx")
+    assert "link_netnsid" in vx and "link_index" in vx  # the peer is really in the other namespace
+    assert next(d for d in theirs if d["ifname"] == "va")["master"] == "br0"
+    diffs = field_diffs(theirs, ours, key=lambda d: d["ifindex"])
+    assert not diffs, "\n".join(diffs)
+    assert [d["ifindex"] for d in ours] == [d["ifindex"] for d in theirs]  # same (kernel) order
+
+
+def test_dump_addrs_json_matches_the_entries_of_ip_addr(topology):
+    """inet_fill_ifaddr / inet6_fill_ifaddr: every address of `ip -j addr` appears in `dump addrs --json`
+    with the same family, local, prefixlen, scope, flags, label and lifetimes."""
+    links, ours = stable(topology, ("addr", "show"), ("dump", "addrs"))
+    theirs = [{"index": link["ifindex"], "dev": link["ifname"], **a} for link in links for a in link["addr_info"]]
+    assert {("inet", "192.0.2.1", 24), ("inet6", "2001:db8::1", 64)} <= \
+        {(a["family"], a["local"], a["prefixlen"]) for a in theirs}
+    diffs = field_diffs(theirs, ours, key=lambda d: (d["index"], d["family"], d["local"], d["prefixlen"]))
+    assert not diffs, "\n".join(diffs)
+
+
+@pytest.mark.parametrize("family", ["inet", "inet6"])
+def test_dump_routes_json_matches_ip_route_of_the_main_table(topology, family):
+    """fib_dump_info / rt6_fill_node: `dump routes --family F --json` equals `ip -j -F route` (main table)."""
+    ip_args = ("-4" if family == "inet" else "-6", "route", "show")
+    theirs, ours = stable(topology, ip_args, ("dump", "routes", "--family", family))
+    gw = "192.0.2.2" if family == "inet" else "2001:db8::2"
+    assert any(r.get("gateway") == gw for r in theirs)
+    diffs = field_diffs(theirs, ours, key=lambda d: (d.get("type"), d["dst"], d.get("dev"), d.get("metric")))
+    assert not diffs, "\n".join(diffs)
+
+
+def test_dump_routes_of_every_table_match_ip_route_table_all(topology):
+    """fib_dump_info / rt6_fill_node: with --table all the local-table routes (type local/broadcast/
+    multicast, "table": "local") match `ip -j route show table all` as well."""
+    theirs, ours = stable(topology, ("-4", "route", "show", "table", "all"),
+                          ("dump", "routes", "--family", "inet", "--table", "all"))
+    assert any(r.get("table") == "local" and r.get("type") == "local" for r in theirs)
+    diffs = field_diffs(theirs, ours, key=lambda d: (d.get("table"), d.get("type"), d["dst"], d.get("dev")))
+    assert not diffs, "\n".join(diffs)
+
+
+def test_dump_neigh_json_matches_ip_neigh(topology):
+    """neigh_fill_info: permanent IPv4 and IPv6 neighbours read the same through `dump neigh --json`
+    and `ip -j neigh` (NOARP entries hidden by both)."""
+    theirs, ours = stable(topology, ("neigh", "show"), ("dump", "neigh"))
+    assert {("192.0.2.9", "00:11:22:33:44:55"), ("2001:db8::9", "00:11:22:33:44:66")} <= \
+        {(n["dst"], n.get("lladdr")) for n in theirs}
+    diffs = field_diffs(theirs, ours, key=lambda d: (d.get("dst"), d.get("dev")))
+    assert not diffs, "\n".join(diffs)
+
+
+def test_dump_links_readable_output_lists_every_link_like_ip(topology):
+    """rtnl_fill_ifinfo: the readable form has ip's first line per link: "N: name[@peer]: <FLAGS> mtu M"."""
+    theirs = ip_json(topology, "link", "show")
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([sys.executable, "-m", "netlink_probe", "dump", "links", "--netns", topology.path],
+                         capture_output=True, text=True, timeout=60, env=env, check=True).stdout
+    firsts = [line for line in out.splitlines() if not line.startswith(" ")]
+    assert len(firsts) == len(theirs)
+    for line, link in zip(firsts, theirs):
+        assert line.startswith(f"{link['ifindex']}: {link['ifname']}")
+        assert f" mtu {link['mtu']} " in line
+        assert "<" + ",".join(link["flags"]) + ">" in line
