@@ -238,8 +238,16 @@ def listener(ns, *groups: int) -> Socket:
     return s
 
 
-def collect(sock: Socket, timeout: float = 0.3) -> list:
-    """Every notification until *timeout* of silence; overruns fail the test."""
+SILENCE = 0.2  # seconds of quiet that count as "the kernel sent nothing"
+
+
+def collect(sock: Socket, timeout: float = 0.05) -> list:
+    """Every notification until *timeout* of silence; overruns fail the test.
+
+    rtnl_notify() queues a change's multicast on the listeners inside the doit, before the
+    requester's ACK is sent, so once a request is acked its notifications are already queued:
+    a short wait gathers them.  Tests asserting silence pass SILENCE.
+    """
     out = []
     for n in sock.notifications(timeout):
         if not hasattr(n, "message"):
@@ -284,3 +292,20 @@ def raw_route(cmd: int, flags: int, family: int, dst: str | None, dst_len: int, 
     if dst:
         payload += A.attr(C.RTA_DST, ipaddress.ip_address(dst).packed)
     return rtnl.Request(cmd, flags, payload + b"".join(attrs))
+
+
+def request_seq(rt: rtnl.Rtnl, req: rtnl.Request, seq: int, timeout: float = 2.0) -> None:
+    """Send *req* with NLM_F_ACK and a sequence number of our choosing; raise KernelError unless acked with 0."""
+    from netlink_probe import codec
+
+    rt.sock.send_message(req.type, req.flags | C.NLM_F_REQUEST | C.NLM_F_ACK, req.payload, seq=seq)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r, msgs = rt.sock.recv_messages(max(deadline - time.monotonic(), 0.01))
+        for m in msgs:
+            if m.type == C.NLMSG_ERROR and m.seq == seq:
+                info = codec.parse_error(m)
+                if info.error:
+                    raise KernelError(-info.error, info, None)
+                return
+    pytest.fail(f"no ACK for seq {seq} within {timeout} s")

@@ -6,7 +6,7 @@ requesting namespace (neightbl_fill_param_info: NDTA_NAME + NDTA_PARMS with NDTP
 The tables themselves (thresholds, default parms) are global: only per-device parms are per namespace.
 """
 import pytest
-from routes_support import (collect, device_messages, dump_neightbl, extack_value, kernel_error, listener,  # noqa: F401
+from routes_support import (SILENCE, collect, device_messages, dump_neightbl, extack_value, kernel_error, listener,  # noqa: F401
                             ndtmsg, quiet_net, set_neightbl, table_messages)
 
 from netlink_probe import constants as C
@@ -215,7 +215,7 @@ def test_setneightbl_sends_no_notification(quiet_net, observe):
     with listener(quiet_net.ns, C.RTNLGRP_NEIGH) as lis:
         set_neightbl(quiet_net.rt, C.AF_INET, "arp_cache", parms=[
             A.u32(C.NDTPA_IFINDEX, quiet_net.a), A.u32(C.NDTPA_APP_PROBES, 3)])
-        got = collect(lis, 0.3)
+        got = collect(lis, SILENCE)
     observe("neightbl.set_notification", "silent" if not got else sorted({n.message.type_name for n in got}))
     assert got == []
 
