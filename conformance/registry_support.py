@@ -172,11 +172,15 @@ def group_ranges() -> dict[int, GroupRange]:
 # -- generic netlink groups ------------------------------------------------------------------------------
 @functools.cache
 def genl_groups() -> dict[int, tuple[str, str]]:
-    """Multicast group id -> (family, group name), from the controller (CTRL_CMD_GETFAMILY dump)."""
+    """Multicast group id -> (family, group name), from the controller (CTRL_CMD_GETFAMILY dump).
+
+    Dumped in the initial namespace (read-only): ctrl_dumpfamily hides families without .netnsok
+    (drop_monitor, thermal, acpi_event, ...) from other namespaces, but genl_bind checks every family.
+    """
     out: dict[int, tuple[str, str]] = {}
     if C.NETLINK_GENERIC not in open_protocols():
         return out
-    with NetNS.create() as ns, Socket(C.NETLINK_GENERIC, netns=ns, timeout=2.0) as s:
+    with Socket(C.NETLINK_GENERIC, timeout=2.0) as s:
         hdr = L.GENLMSGHDR.pack(cmd=C.CTRL_CMD_GETFAMILY, version=1)
         for m in s.dump(C.GENL_ID_CTRL, hdr):
             a = m.attrs(L.GENLMSGHDR.size)
