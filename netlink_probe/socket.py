@@ -10,7 +10,7 @@ waits for its answer:
 
 * a datagram from a user port (source nl_pid != 0) or from a multicast group
   (source nl_groups != 0, or a NETLINK_PKTINFO group != 0) is never a reply:
-  it is skipped;
+  it is set aside, and `recv`/`notifications` hand it out later;
 * a message carrying our port id and the sequence number of an *earlier*
   request of this socket (a dump abandoned half-read, a request that timed
   out) is stale: it is skipped;
@@ -26,6 +26,7 @@ of a kernel socket (see `netlink_probe.testing`), for unit tests of this logic.
 """
 from __future__ import annotations
 
+import collections
 import errno as _errno
 import itertools
 import math
@@ -75,6 +76,8 @@ class Socket:
     _transport = None
     _pktinfo = False  # NETLINK_PKTINFO on: datagrams tell their group
     _high_groups = False  # joined a group above 32 (its datagrams have source nl_groups 0)
+    _backlog = None  # deque of datagrams skipped while waiting for a reply, handed out by recv() first
+    BACKLOG = 4096  # at most this many are kept (the oldest go first)
     _STALE_KEEP = 256  # how many earlier sequence numbers are remembered as ours
 
     def __init__(self, protocol: int = C.NETLINK_ROUTE, *, netns=None, bind: bool = True, groups: int = 0,
@@ -225,7 +228,18 @@ class Socket:
 
     # -- receiving ------------------------------------------------------------
     def recv(self, timeout: float | None = None, flags: int = 0) -> calls.Received:
-        """One datagram. Raises NetlinkTimeout, or Overrun on ENOBUFS."""
+        """One datagram. Raises NetlinkTimeout, or Overrun on ENOBUFS.
+
+        Datagrams that a request or dump skipped while waiting for its answer
+        (notifications, messages from user ports) come first, in arrival order.
+        """
+        backlog = self._backlog
+        if backlog and not flags & C.MSG_PEEK:
+            return backlog.popleft()
+        return self._recv_live(timeout, flags)
+
+    def _recv_live(self, timeout: float | None = None, flags: int = 0) -> calls.Received:
+        """One datagram from the socket itself (not the backlog); the taps see it."""
         r = self._recv_datagram(self.timeout if timeout is None else timeout, flags)
         for tap in Socket.taps:
             tap(self.protocol, r)
@@ -249,9 +263,10 @@ class Socket:
             if left <= 0:
                 raise NetlinkTimeout(f"no datagram within {timeout:g} s")
 
-    def recv_messages(self, timeout: float | None = None) -> tuple[calls.Received, list[codec.Message]]:
+    def recv_messages(self, timeout: float | None = None, *, _live: bool = False
+                      ) -> tuple[calls.Received, list[codec.Message]]:
         """One datagram split into messages. A truncated datagram raises ProtocolViolation."""
-        r = self.recv(timeout)
+        r = self._recv_live(timeout) if _live else self.recv(timeout)
         if r.truncated:
             raise ProtocolViolation(f"datagram of {r.length} bytes truncated to {len(r.data)}")
         return r, codec.parse(r.data)
@@ -270,11 +285,12 @@ class Socket:
             if left <= 0:
                 raise NetlinkTimeout(f"no reply to seq {seq} within {wait:g} s")
             try:
-                r, msgs = self.recv_messages(left)
+                r, msgs = self.recv_messages(left, _live=True)
             except NetlinkTimeout:
                 raise NetlinkTimeout(f"no reply to seq {seq} within {wait:g} s") from None
             if r.src_pid != 0 or r.src_groups != 0 or r.pktinfo_group:
-                continue  # not a unicast from the kernel: a notification or a user port
+                self._keep(r)  # not a unicast from the kernel: a notification or a user port
+                continue
             if self.port != port:
                 port = self.port
             mine = []
@@ -285,12 +301,18 @@ class Socket:
                     continue  # a late answer to an earlier request of ours
                 elif self._high_groups and not self._pktinfo:
                     mine = None  # a multicast datagram of a group above 32, indistinguishable without PKTINFO
+                    self._keep(r)
                     break
                 else:
                     raise ProtocolViolation(f"reply {m!r} does not match request seq={seq} port={port}")
             if mine:
                 deadline = time.monotonic() + wait
                 yield r, mine
+
+    def _keep(self, r: calls.Received) -> None:
+        if self._backlog is None:
+            self._backlog = collections.deque(maxlen=self.BACKLOG)
+        self._backlog.append(r)
 
     def _replies(self, seq: int, timeout: float | None):
         """Messages that answer *seq*, validated; multicast and user-port datagrams are skipped."""

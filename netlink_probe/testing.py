@@ -143,6 +143,21 @@ class FakeKernel:
                                  -abs(error), extack=ext, flags=flags)
 
 
+def restamp(datagram: bytes, seq: int, pid: int) -> bytes:
+    """*datagram* with every message's nlmsg_seq and nlmsg_pid replaced (to replay captured bytes)."""
+    out = bytearray(datagram)
+    for m in codec.parse(datagram):
+        out[m.offset + 8: m.offset + 16] = seq.to_bytes(4, "little") + pid.to_bytes(4, "little")
+    return bytes(out)
+
+
+def replay(datagrams: list[bytes]) -> Handler:
+    """A handler answering any request with *datagrams* (e.g. captured ones), restamped with its seq and port."""
+    def handler(request: codec.Message, kernel: FakeKernel):
+        return [restamp(d, request.seq, request.pid) for d in datagrams]
+    return handler
+
+
 def reply(request, mtype, payload=b"", **kw) -> bytes:
     return FakeKernel.reply(request, mtype, payload, **kw)
 
@@ -155,4 +170,4 @@ def done(request, error=0, **kw) -> bytes:
     return FakeKernel.done(request, error, **kw)
 
 
-__all__ = ["FakeKernel", "ack", "done", "reply"]
+__all__ = ["FakeKernel", "ack", "done", "replay", "reply", "restamp"]

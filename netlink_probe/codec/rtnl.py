@@ -12,6 +12,7 @@ import struct
 from .. import constants as C
 from . import layouts as L
 from .attribute import Attrs
+from .errors import DecodeError
 from .message import Message
 
 # RTM_NEWLINK.. are grouped by four (NEW, DEL, GET, SET) from RTM_BASE.
@@ -49,10 +50,10 @@ _KINDS = {
             "RTA_FLOW", "RTA_UID", "RTA_NH_ID", "NDA_IFINDEX", "NDA_MASTER", "NDA_VNI", "NDA_LINK_NETNSID",
             "NDA_FLAGS_EXT", "NDA_PROBES", "NDTA_THRESH1", "NDTA_THRESH2", "NDTA_THRESH3", "NDTPA_IFINDEX",
             "NDTPA_REFCNT", "NDTPA_QUEUE_LEN", "NDTPA_APP_PROBES", "NDTPA_UCAST_PROBES", "NDTPA_MCAST_PROBES",
-            "NDTPA_PROXY_QLEN", "NDTPA_MCAST_REPROBES", "NETNSA_PID", "NETNSA_FD"),
+            "NDTPA_PROXY_QLEN", "NDTPA_MCAST_REPROBES", "NDTPA_QUEUE_LENBYTES", "NETNSA_PID", "NETNSA_FD"),
     "s32": ("IFLA_LINK_NETNSID", "IFLA_TARGET_NETNSID", "IFLA_NEW_NETNSID", "IFLA_IF_NETNSID",
             "NETNSA_NSID", "NETNSA_CURRENT_NSID", "NETNSA_TARGET_NSID"),
-    "u64": ("NDTA_GC_INTERVAL", "NDTPA_QUEUE_LENBYTES", "NDTPA_REACHABLE_TIME", "NDTPA_BASE_REACHABLE_TIME",
+    "u64": ("NDTA_GC_INTERVAL", "NDTPA_REACHABLE_TIME", "NDTPA_BASE_REACHABLE_TIME",
             "NDTPA_RETRANS_TIME", "NDTPA_GC_STALETIME", "NDTPA_DELAY_PROBE_TIME", "NDTPA_ANYCAST_DELAY",
             "NDTPA_PROXY_DELAY", "NDTPA_LOCKTIME", "NDTPA_INTERVAL_PROBE_TIME_MS", "RTA_EXPIRES"),
     "mac": ("IFLA_ADDRESS", "IFLA_BROADCAST", "IFLA_PERM_ADDRESS"),
@@ -147,3 +148,32 @@ def decode(m: Message) -> dict:
     d["header"] = m.fixed_dict(layout)
     d["attrs"] = attrs_dict(m.attrs(layout.size), space)
     return d
+
+
+def multipath(attrs: Attrs, t: int = C.RTA_MULTIPATH) -> list[dict] | None:
+    """The nexthops of an RTA_MULTIPATH attribute: struct rtnexthop entries, each followed by its own attributes.
+
+    Each entry is the rtnexthop fields plus ``attrs`` (an `Attrs` over the
+    entry's attributes, e.g. RTA_GATEWAY).  None when *attrs* has no such
+    attribute; DecodeError when an rtnh_len is below the struct or runs past
+    the attribute.
+    """
+    span = attrs.span(t)
+    if span is None:
+        return None
+    buf, off, end = attrs.buf, span[0], span[1]
+    size = L.RTNEXTHOP.size
+    out = []
+    while off + size <= end:
+        hop = L.RTNEXTHOP.unpack_dict(buf, off, end)
+        ln = hop["rtnh_len"]
+        if ln < size:
+            raise DecodeError(off, f"rtnh_len {ln} is below the {size}-byte rtnexthop")
+        if off + ln > end:
+            raise DecodeError(off, f"rtnh_len {ln} runs past RTA_MULTIPATH (ends at {end})")
+        hop["attrs"] = Attrs(buf, off + size, off + ln)
+        out.append(hop)
+        off += (ln + 3) & ~3
+    if off < end:
+        raise DecodeError(off, f"{end - off} trailing bytes in RTA_MULTIPATH")
+    return out
