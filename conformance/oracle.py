@@ -633,6 +633,9 @@ ALLOWLIST: list[Allow] = [
     Allow("pyroute2-nsid-unsigned", "value", "NETNSA_NSID", mtype="RTM_*NSID",
           reason="the kernel puts NETNSA_NSID with nla_put_s32 (NETNSA_NSID_NOT_ASSIGNED is -1); pyroute2 0.9.7's "
                  "nsidmsg declares it uint32, so -1 reads as 4294967295"),
+    Allow("pyroute2-unknown-rta-uid", "name", "RTA_UID", mtype="RTM_NEWROUTE",
+          reason="RTA_UID (25, Linux 4.10) is missing from pyroute2 0.9.7's rtmsg nla_map: UNKNOWN; the kernel "
+                 "puts it in RTM_GETROUTE replies (rt_fill_info/rt6_fill_node)"),
     Allow("np-no-rule-decoder", "decode", "class", mtype="RTM_*RULE", todo=True,
           reason="TODO netlink_probe gap: codec/rtnl.py has no family for RTM_NEWRULE/DELRULE/GETRULE "
                  "(struct fib_rule_hdr + FRA_*); conftest's host guard dumps rules, pyroute2 decodes them (fibmsg)"),
