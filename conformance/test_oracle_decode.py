@@ -76,6 +76,12 @@ def _generate() -> dict[str, list[bytes]]:
             _expect_error(r, rtnl.Request(C.RTM_NEWLINK, 0, L.IFINFOMSG.pack(ifi_index=a) +
                                           A.attr(C.IFLA_MTU, b"\0\0")), "ERANGE")
             _expect_error(r, rtnl.new_nsid(12, fd=peer.fd), "EEXIST")
+            # a dump that fails: its NLMSG_DONE carries the errno (with and without extack TLVs)
+            bad_dump = L.RTMSG.pack(rtm_family=C.AF_INET) + A.u32(C.RTA_TABLE, 4077)
+            for ext_ack in (True, False):
+                with rtnl.Rtnl(ns, strict=True, ext_ack=ext_ack) as s:
+                    with pytest.raises(KernelError):
+                        s.sock.dump(C.RTM_GETROUTE, bad_dump).all()
             r.do(rtnl.neigh(a, "10.30.0.9", cmd=C.RTM_DELNEIGH, flags=0))
             r.do(rtnl.route("10.31.0.0", 16, gateway="10.30.0.2", oif=a, priority=7, cmd=C.RTM_DELROUTE, flags=0))
             r.do(rtnl.new_addr(a, "10.30.0.1", 24, delete=True))
