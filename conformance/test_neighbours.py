@@ -48,7 +48,7 @@ def test_create_excl_on_an_existing_neighbour_is_eexist(quiet_net, fam, observe)
 @fam_params
 @pytest.mark.parametrize("flags", ["create", "none"])
 def test_update_without_replace_acks_but_keeps_a_permanent_lladdr(quiet_net, fam, flags, observe):
-    """neigh_add drops NEIGH_UPDATE_F_OVERRIDE without NLM_F_REPLACE; __neigh_update then leaves a PERMANENT entry alone."""
+    """neigh_add drops NEIGH_UPDATE_F_OVERRIDE without NLM_F_REPLACE, so __neigh_update leaves a PERMANENT entry."""
     _, dst, _ = DST[fam]
     _add(quiet_net, dst)
     f = C.NLM_F_CREATE if flags == "create" else 0
@@ -206,7 +206,7 @@ def test_getneigh_with_an_unknown_device_is_enodev_with_extack(quiet_net, observ
 
 
 def test_getneigh_without_nda_dst_is_einval_naming_the_missing_attribute(quiet_net, observe):
-    """neigh_get / neigh_valid_get_req: no NDA_DST -> EINVAL; older kernels say so in text, newer set the missing type."""
+    """neigh_get / neigh_valid_get_req: no NDA_DST -> EINVAL; older kernels say it in text, newer set miss_type."""
     e = kernel_error(quiet_net.rt.get, rtnl.neigh(quiet_net.a, None, cmd=C.RTM_GETNEIGH, flags=0, state=0))
     observe("error.getneigh_no_dst", e.errno_name)
     observe("error.getneigh_no_dst.extack", extack_value(e))

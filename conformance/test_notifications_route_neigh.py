@@ -41,7 +41,7 @@ def test_new_route_is_multicast_once_with_excl_create_and_the_requesters_seq_and
 @fam_params
 @pytest.mark.parametrize("op", ["replace", "append"])
 def test_replacing_or_appending_a_route_is_multicast_with_that_flag(net, fam, op, observe):
-    """fib_table_insert / fib6_add_rt2node: NLM_F_REPLACE or NLM_F_APPEND|NLM_F_CREATE in the RTM_NEWROUTE notification."""
+    """fib_table_insert / fib6_add_rt2node: the RTM_NEWROUTE notification carries REPLACE, or CREATE|APPEND."""
     family, group, dst, plen = ROUTE[fam]
     net.rt.do(rtnl.route(dst, plen, gateway=net.peer(family)))
     flag = C.NLM_F_REPLACE if op == "replace" else C.NLM_F_APPEND

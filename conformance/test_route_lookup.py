@@ -125,7 +125,7 @@ def test_rta_table_in_a_lookup_is_ignored_without_strict_check(net, fam, observe
 
 @fam_params
 def test_strict_lookup_rejects_rta_table_with_extack(netns, fam, observe):
-    """inet_rtm_valid_getroute_req / inet6_rtm_valid_getroute_req: RTA_TABLE is not a get attribute under strict check."""
+    """inet_rtm_valid_getroute_req / inet6_rtm_valid_getroute_req: under strict check RTA_TABLE is refused."""
     with rtnl.Rtnl(netns, strict=True) as rs:
         e = kernel_error(rs.get, rtnl.get_route("127.0.0.1" if fam == "inet" else "::1", table=C.RT_TABLE_MAIN))
     observe(f"error.getroute_strict_rta_table.{fam}", e.errno_name)

@@ -1,8 +1,8 @@
 """Routes: RTM_NEWROUTE / RTM_DELROUTE for IPv4 and IPv6, read back from the kernel's dumps."""
 import pytest
 from helpers import outcome
-from routes_support import (FAMILIES, add_addr, kernel_error, extack_value, multipath, net, nexthops,  # noqa: F401
-                            raw_route, route_dicts, routes_to)
+from routes_support import (extack_value, kernel_error, multipath, net, nexthops, raw_route,  # noqa: F401
+                            route_dicts, routes_to)
 
 from netlink_probe import constants as C
 from netlink_probe import rtnl
