@@ -140,7 +140,7 @@ class Receiver:
         raw = ffi.buffer(self.control, total)[:]
         off, hs = 0, self.hdr_size
         while off + hs <= total:
-            clen, level, ctype = struct.unpack_from("=Nii", raw, off)
+            clen, level, ctype = struct.unpack_from("@Nii", raw, off)  # cmsghdr: native size_t
             if clen < hs:
                 break
             data = raw[off + hs: off + clen]
