@@ -59,9 +59,8 @@ def protocol_name(number: int) -> str:
 
 
 def protocol_key(number: int) -> str:
-    """The name in observation keys (docs/profile.md: the macro without its prefix, ROUTE), else the number."""
-    name = C.PROTOCOLS.get(number)
-    return name[len("NETLINK_"):] if name else str(number)
+    """The name in observation keys: the kernel macro name (NETLINK_ROUTE), else the number."""
+    return C.PROTOCOLS.get(number, str(number))
 
 
 def netns_inode() -> int:

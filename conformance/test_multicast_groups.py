@@ -60,7 +60,7 @@ def test_list_memberships_with_every_group_joined_sets_every_bit(protocol, obser
 def test_route_accepts_at_least_the_headers_rtnlgrp_max(observe):
     """rtnetlink_net_init: cfg.groups = RTNLGRP_MAX of the running kernel, which is never older than the UAPI
     headers we were built with (6.1: RTNLGRP_STATS = 36); newer kernels add groups the headers lack."""
-    observe("groups.ROUTE.header_max", C.RTNLGRP_MAX)
+    observe("groups.NETLINK_ROUTE.header_max", C.RTNLGRP_MAX)
     assert route_max() >= C.RTNLGRP_MAX
 
 
@@ -98,7 +98,7 @@ def test_list_memberships_reports_the_full_length_whatever_the_buffer(size, memb
     full = group_ranges()[ROUTE].list_len
     buflen = {"empty": 0, "short": full - 4 if full > 4 else 2, "exact": full, "long": full + 64}[size]
     data, reported = calls.getsockopt_bytes(member.fd, C.SOL_NETLINK, C.NETLINK_LIST_MEMBERSHIPS, buflen)
-    observe(f"multicast.ROUTE.list_memberships.reported_len.{size}", reported)
+    observe(f"multicast.NETLINK_ROUTE.list_memberships.reported_len.{size}", reported)
     words = groups_to_words(_joined(), math.ceil(route_max() / 32))
     fits = min(buflen, full) // 4
     assert reported == full
@@ -108,7 +108,7 @@ def test_list_memberships_reports_the_full_length_whatever_the_buffer(size, memb
 def test_getsockname_reports_only_groups_1_to_32(member, observe):
     """netlink_getname: nl_groups = nlk->groups[0] truncated to u32 — joined groups above 32 are invisible."""
     port, groups = member.sockname()
-    observe("multicast.ROUTE.getsockname_nl_groups", groups)
+    observe("multicast.NETLINK_ROUTE.getsockname_nl_groups", groups)
     assert groups == (1 << 0) | (1 << 31)
     assert words_to_groups_of(member) == set(_joined())
 
@@ -122,7 +122,7 @@ def test_proc_net_netlink_shows_only_groups_1_to_32(member, netns, observe):
     """netlink_seq_show prints `nlk->groups ? (u32)nlk->groups[0] : 0` as %08x: groups above 32 never appear
     in /proc/net/netlink."""
     column = proc_net_netlink_groups(netns, member.fd)
-    observe("multicast.ROUTE.proc_net_netlink_groups", column)
+    observe("multicast.NETLINK_ROUTE.proc_net_netlink_groups", column)
     assert column == "80000001"
 
 
@@ -143,7 +143,7 @@ def test_drop_membership_of_a_group_never_joined_succeeds(netns, observe):
     with Socket(ROUTE, netns=netns) as s:
         s.join(3)
         got = outcome(s.leave, 7)
-        observe("multicast.ROUTE.drop_never_joined", got)
+        observe("multicast.NETLINK_ROUTE.drop_never_joined", got)
         assert got == "ok"
         assert words_to_groups_of(s) == {3}
 
@@ -153,7 +153,7 @@ def test_add_membership_with_a_value_shorter_than_an_int_means_group_0(netns, ob
     ADD_MEMBERSHIP of group 0 is EINVAL — whatever the byte said."""
     with Socket(ROUTE, netns=netns) as s:
         got = outcome(calls.setsockopt_bytes, s.fd, C.SOL_NETLINK, C.NETLINK_ADD_MEMBERSHIP, b"\x05")
-        observe("multicast.ROUTE.add_membership_short_value", got)
+        observe("multicast.NETLINK_ROUTE.add_membership_short_value", got)
         assert got == "EINVAL"
         assert words_to_groups_of(s) == set()
 
@@ -164,8 +164,8 @@ def test_boolean_option_with_a_value_shorter_than_an_int_is_switched_off(netns, 
     with Socket(ROUTE, netns=netns, pktinfo=True) as s:
         got = outcome(calls.setsockopt_bytes, s.fd, C.SOL_NETLINK, C.NETLINK_PKTINFO, b"\x01")
         after = s.get_option("pktinfo")
-        observe("multicast.ROUTE.pktinfo_short_value", got)
-        observe("multicast.ROUTE.pktinfo_after_short_value", after)
+        observe("multicast.NETLINK_ROUTE.pktinfo_short_value", got)
+        observe("multicast.NETLINK_ROUTE.pktinfo_after_short_value", after)
         assert (got, after) == ("ok", 0)
 
 
@@ -244,7 +244,7 @@ def test_nexthop_notification_on_group_32_carries_bit_31_in_source_nl_groups(obs
         pytest.skip(f"no nexthop object could be created to trigger RTNLGRP_NEXTHOP: `ip nexthop add id 7 "
                     f"blackhole` said {cap['actions'].get('nexthop')!r}")
     got = cap["seen"][32]
-    observe("multicast.ROUTE.group_32.src_nl_groups", sorted({src for _, src, _ in got}))
+    observe("multicast.NETLINK_ROUTE.group_32.src_nl_groups", sorted({src for _, src, _ in got}))
     assert got, "RTM_NEWNEXTHOP did not reach the socket that joined group 32 by ADD_MEMBERSHIP"
     assert {(t, src, pk) for t, src, pk in got} == {(C.RTM_NEWNEXTHOP, 1 << 31, 32)}
 
@@ -260,9 +260,9 @@ def test_notifications_above_group_32_reach_add_membership_members_with_their_pk
     RTNLGRP_IPV4/IPV6_MCADDR since 6.13, RTNLGRP_BRVLAN with bridge VLAN filtering): detected, not assumed."""
     cap = high_group_capture()
     above = _above_32()
-    observe("multicast.ROUTE.groups_above_32_delivering", sorted(above))
+    observe("multicast.NETLINK_ROUTE.groups_above_32_delivering", sorted(above))
     for g, items in sorted(above.items()):
-        observe(f"multicast.ROUTE.group.{g}.message_types", sorted({t for t, _, _ in items}))
+        observe(f"multicast.NETLINK_ROUTE.group.{g}.message_types", sorted({t for t, _, _ in items}))
     if not above:
         pytest.skip(f"no event reached any group in 33..{cap['max']} (tried: a nexthop, a bridge port with "
                     f"VLAN filtering {cap['actions'].get('bridge_vlan_filtering')!r}, a veth up with addresses)")
@@ -276,7 +276,7 @@ def test_source_nl_groups_is_0_for_notifications_above_group_32(observe):
     if not above:
         pytest.skip("no event reached any group above 32 on this kernel (see the delivery test)")
     srcs = sorted({src for items in above.values() for _, src, _ in items})
-    observe("multicast.ROUTE.above_32.src_nl_groups", srcs)
+    observe("multicast.NETLINK_ROUTE.above_32.src_nl_groups", srcs)
     assert srcs == [0]
 
 
@@ -291,8 +291,8 @@ def test_member_with_port_id_0_receives_no_notification_until_bound(netns, obser
         with rtnl.Rtnl(netns) as rt:
             a, _ = rt.add_veth("np-ub-a", "np-ub-b")
             got = _drain({0: unbound, 1: bound})
-            observe("multicast.ROUTE.add_membership_autobinds", port_after_join != 0)
-            observe("multicast.ROUTE.unbound_member_receives", bool(got[0]))
+            observe("multicast.NETLINK_ROUTE.add_membership_autobinds", port_after_join != 0)
+            observe("multicast.NETLINK_ROUTE.unbound_member_receives", bool(got[0]))
             assert port_after_join == 0
             assert got[1] and {t for t, _, _ in got[1]} == {C.RTM_NEWLINK}, "the bound member heard nothing"
             assert got[0] == []
