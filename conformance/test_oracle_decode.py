@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from oracle import ALLOWLIST, assert_decoders_agree, compare_message, decode_oracle, decode_oracle_session  # noqa: F401
+from oracle import ALLOWLIST, assert_decoders_agree, compare_message, decode_oracle_session  # noqa: F401
 
 from netlink_probe import KernelError, NetNS, Overrun, Socket, rtnl
 from netlink_probe import constants as C
