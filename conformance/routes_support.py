@@ -327,3 +327,9 @@ def register_oracle_allowances() -> None:
         oracle.ALLOWLIST.append(oracle.Allow(
             "pyroute2-rtmsg-after-rta-expires", "name", name, mtype="RTM_*ROUTE",
             reason=f"pyroute2 0.9.7's rtmsg.nla_map stops at RTA_EXPIRES (23): {name} decodes as UNKNOWN"))
+
+
+try:  # the decode oracle taps every socket of the process once oracle.py is imported anywhere
+    register_oracle_allowances()
+except ImportError:  # pragma: no cover - oracle.py or pyroute2 missing: nothing to extend
+    pass

@@ -16,7 +16,7 @@ from netlink_probe.codec import layouts as L
 from netlink_probe.codec import rtnl as R
 
 pytestmark = pytest.mark.oracle
-register_oracle_allowances()  # pyroute2 0.9.7 decodes RTA_UID (every IPv4 route-get reply) as UNKNOWN
+register_oracle_allowances()  # pyroute2 0.9.7 decodes RTA_UID (every IPv4 route-get reply) as UNKNOWN (idempotent)
 FAM = {"inet": C.AF_INET, "inet6": C.AF_INET6}
 fam_params = pytest.mark.parametrize("fam", ["inet", "inet6"])
 
