@@ -18,6 +18,7 @@ from netlink_probe import privileges
 sys.path.insert(0, os.path.dirname(__file__))
 from helpers import is_root, try_link_kind  # noqa: E402
 from host_guard import snapshot_host  # noqa: E402
+from oracle import decode_oracle_session  # noqa: E402,F401  (decode oracle check per xdist worker)
 
 
 

@@ -43,6 +43,8 @@ def try_link_kind(kind: str, data: bytes = b"") -> tuple[str, str | None]:
             extra["link"] = lower
             if kind == "vlan":
                 data = data or A.u16(C.IFLA_VLAN_ID, 10)
+        if kind == "vrf":  # vrf_validate: "VRF table id is missing" without one
+            data = data or A.u32(C.IFLA_VRF_TABLE, 1001)
         if kind == "vxlan":
             data = data or rtnl.vxlan_data(42, 4789)
         try:

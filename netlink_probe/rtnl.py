@@ -92,11 +92,12 @@ def new_link(name: str | None, kind: str | None = None, data: bytes = b"", *, in
     return Request(C.RTM_NEWLINK, f, payload)
 
 
-def set_link(index: int = 0, *, up: bool | None = None, **attrs) -> Request:
+def set_link(index: int = 0, *, up: bool | None = None, name: str | None = None, **attrs) -> Request:
+    """RTM_NEWLINK without CREATE: change an existing link (by index, or by name when index is 0)."""
     flags = change = 0
     if up is not None:
         flags, change = (C.IFF_UP if up else 0), C.IFF_UP
-    return new_link(None, None, index=index, flags=flags, change=change, create=False, excl=False, **attrs)
+    return new_link(name, None, index=index, flags=flags, change=change, create=False, excl=False, **attrs)
 
 
 def del_link(index: int = 0, name: str | None = None) -> Request:
