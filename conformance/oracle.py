@@ -583,7 +583,7 @@ def ip_view(ns, kind: str) -> list[dict]:
             fam = _FAM.get(x.get("family"), x.get("family"))
             out.append({"family": fam, "name": x.get("name"), "thresh1": x.get("thresh1"),
                         "thresh2": x.get("thresh2"), "thresh3": x.get("thresh3"),
-                        "gc_interval": x.get("gc_int")})
+                        "gc_interval": x.get("gc_interval")})
         return out
     if kind == "nsid":
         return [{"nsid": x.get("nsid")} for x in helpers.ip_json(ns, "netns", "list-id")]
@@ -632,9 +632,11 @@ ALLOWLIST: list[Allow] = [
     Allow("pyroute2-nsid-unsigned", "value", "NETNSA_NSID", mtype="RTM_*NSID",
           reason="the kernel puts NETNSA_NSID with nla_put_s32 (NETNSA_NSID_NOT_ASSIGNED is -1); pyroute2 0.9.7's "
                  "nsidmsg declares it uint32, so -1 reads as 4294967295"),
-    Allow("pyroute2-unknown-rta-uid", "name", "RTA_UID", mtype="RTM_NEWROUTE",
-          reason="RTA_UID (25, Linux 4.10) is missing from pyroute2 0.9.7's rtmsg nla_map: UNKNOWN; the kernel "
-                 "puts it in RTM_GETROUTE replies (rt_fill_info/rt6_fill_node)"),
+    *(Allow("pyroute2-rtmsg-after-rta-expires", "name", name, mtype="RTM_*ROUTE",
+            reason=f"pyroute2 0.9.7's rtmsg nla_map stops at RTA_EXPIRES (23): {name} decodes as UNKNOWN; the "
+                   "kernel puts RTA_UID in every IPv4 RTM_GETROUTE reply (rt_fill_info)")
+      for name in ("RTA_UID", "RTA_PAD", "RTA_TTL_PROPAGATE", "RTA_IP_PROTO", "RTA_SPORT", "RTA_DPORT",
+                   "RTA_NH_ID")),
     Allow("pyroute2-done-error-without-tlvs", "value", "error", mtype="NLMSG_DONE",
           reason="pyroute2's Marshal decodes NLMSG_DONE as nlmsgerr only when NLM_F_ACK_TLVS is set; a DONE that "
                  "carries just an errno (no extack, e.g. a socket without NETLINK_EXT_ACK) is a bare nlmsg, so "

@@ -6,8 +6,6 @@ requests, set up a namespace, and read back what the kernel holds.
 from __future__ import annotations
 
 import ipaddress
-import re
-import struct
 import time
 from dataclasses import dataclass
 
@@ -53,11 +51,7 @@ def add_addr(rt: rtnl.Rtnl, index: int, address: str, prefixlen: int) -> None:
 
 def no_link_local(rt: rtnl.Rtnl, index: int) -> None:
     """IFLA_INET6_ADDR_GEN_MODE = NONE: no fe80:: address, hence no DAD and no routes appearing later on their own."""
-    try:
-        mode = _header_enum("/usr/include/linux/if_link.h", "IN6_ADDR_GEN_MODE_EUI64")["IN6_ADDR_GEN_MODE_NONE"]
-    except (OSError, LookupError, KeyError) as e:
-        pytest.skip(f"cannot read IN6_ADDR_GEN_MODE_NONE from linux/if_link.h: {e}")
-    spec = A.nest(C.IFLA_AF_SPEC, A.nest(C.AF_INET6, A.u8(C.IFLA_INET6_ADDR_GEN_MODE, mode)))
+    spec = A.nest(C.IFLA_AF_SPEC, A.nest(C.AF_INET6, A.u8(C.IFLA_INET6_ADDR_GEN_MODE, C.IN6_ADDR_GEN_MODE_NONE)))
     rt.do(rtnl.set_link(index, extra=spec))
 
 
@@ -148,39 +142,10 @@ def lookup(rt: rtnl.Rtnl, dst: str, *, lookup_table: bool = False, oif: int | No
     return R.decode(rt.get(rtnl.get_route(dst, lookup_table=lookup_table, oif=oif)))
 
 
-# FIB rules: linux/fib_rules.h is not part of the binding, so its enums are read from the installed header.
-def _header_enum(path: str, first: str) -> dict[str, int]:
-    text = open(path).read()
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    text = re.sub(r"^\s*#.*$", "", text, flags=re.M)  # preprocessor lines (#define FRA_IFNAME ...)
-    m = re.search(r"enum\s*\w*\s*\{([^}]*\b" + first + r"\b[^}]*)\}", text)
-    if not m:
-        raise LookupError(f"{first} not found in {path}")
-    out, value = {}, -1
-    for item in m.group(1).split(","):
-        item = item.strip()
-        if not item:
-            continue
-        name, _, expr = item.partition("=")
-        name = name.strip()
-        value = int(expr.strip(), 0) if expr.strip() else value + 1
-        out[name] = value
-    return out
-
-
-_FIB_RULES_H = "/usr/include/linux/fib_rules.h"
-
-
 def fib_rule_to_table(family: int, table: int, priority: int) -> rtnl.Request:
     """RTM_NEWRULE 'from all lookup TABLE' (struct fib_rule_hdr + FRA_PRIORITY + FRA_TABLE)."""
-    try:
-        fra = _header_enum(_FIB_RULES_H, "FRA_UNSPEC")
-        act = _header_enum(_FIB_RULES_H, "FR_ACT_UNSPEC")
-    except (OSError, LookupError) as e:
-        pytest.skip(f"cannot read the FIB rule enums from {_FIB_RULES_H}: {e}")
-    # struct fib_rule_hdr: family, dst_len, src_len, tos, table, res1, res2, action (u8 each), flags (u32)
-    hdr = struct.pack("=8BI", family, 0, 0, 0, 0, 0, 0, act["FR_ACT_TO_TBL"], 0)
-    payload = hdr + A.u32(fra["FRA_PRIORITY"], priority) + A.u32(fra["FRA_TABLE"], table)
+    hdr = L.FIB_RULE_HDR.pack(family=family, action=C.FR_ACT_TO_TBL)
+    payload = hdr + A.u32(C.FRA_PRIORITY, priority) + A.u32(C.FRA_TABLE, table)
     return rtnl.Request(C.RTM_NEWRULE, C.NLM_F_CREATE | C.NLM_F_EXCL, payload)
 
 
@@ -311,25 +276,3 @@ def request_seq(rt: rtnl.Rtnl, req: rtnl.Request, seq: int, timeout: float = 2.0
     pytest.fail(f"no ACK for seq {seq} within {timeout} s")
 
 
-# -- decode-oracle allowances for route messages (to be folded into oracle.ALLOWLIST by its owner) ----------
-def register_oracle_allowances() -> None:
-    """Add the pyroute2 0.9.7 limitations met by the route tests to oracle.ALLOWLIST (once per process).
-
-    pyroute2's rtmsg.nla_map ends at RTA_EXPIRES (23): RTA_PAD (24), RTA_UID (25, Linux 4.10, in every
-    IPv4 RTM_GETROUTE reply), RTA_TTL_PROPAGATE, RTA_IP_PROTO, RTA_SPORT, RTA_DPORT and RTA_NH_ID decode
-    as UNKNOWN.
-    """
-    import oracle
-
-    if any(a.id == "pyroute2-rtmsg-after-rta-expires" for a in oracle.ALLOWLIST):
-        return
-    for name in ("RTA_UID", "RTA_PAD", "RTA_TTL_PROPAGATE", "RTA_IP_PROTO", "RTA_SPORT", "RTA_DPORT", "RTA_NH_ID"):
-        oracle.ALLOWLIST.append(oracle.Allow(
-            "pyroute2-rtmsg-after-rta-expires", "name", name, mtype="RTM_*ROUTE",
-            reason=f"pyroute2 0.9.7's rtmsg.nla_map stops at RTA_EXPIRES (23): {name} decodes as UNKNOWN"))
-
-
-try:  # the decode oracle taps every socket of the process once oracle.py is imported anywhere
-    register_oracle_allowances()
-except ImportError:  # pragma: no cover - oracle.py or pyroute2 missing: nothing to extend
-    pass

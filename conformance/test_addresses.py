@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from oracle import decode_oracle_session  # noqa: F401  (session-end decode-oracle check)
 
 from netlink_probe import KernelError, rtnl
 from netlink_probe import constants as C

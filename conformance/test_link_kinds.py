@@ -13,7 +13,6 @@ import struct
 
 import pytest
 from helpers import try_link_kind
-from oracle import decode_oracle_session  # noqa: F401  (session-end decode-oracle check)
 
 from netlink_probe import KernelError, rtnl
 from netlink_probe import constants as C

@@ -6,7 +6,6 @@ kernel the suite runs on: see test_link_kinds.py for the others).
 from __future__ import annotations
 
 import pytest
-from oracle import decode_oracle_session  # noqa: F401  (session-end decode-oracle check)
 
 from netlink_probe import KernelError, rtnl
 from netlink_probe import constants as C

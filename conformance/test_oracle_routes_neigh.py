@@ -6,7 +6,7 @@ from helpers import ip_json
 from oracle import (assert_decoders_agree, assert_same, np_all, np_neightbl, pr_neighbours, pr_neightbls,  # noqa: F401
                     pr_routes)
 from routes_support import (kernel_error, listener, multipath, net, quiet_net, raw_route,  # noqa: F401
-                            register_oracle_allowances, set_neightbl)
+                            set_neightbl)
 
 from netlink_probe import Socket, constants as C
 from netlink_probe import rtnl
@@ -16,7 +16,6 @@ from netlink_probe.codec import layouts as L
 from netlink_probe.codec import rtnl as R
 
 pytestmark = pytest.mark.oracle
-register_oracle_allowances()  # pyroute2 0.9.7 decodes RTA_UID (every IPv4 route-get reply) as UNKNOWN (idempotent)
 FAM = {"inet": C.AF_INET, "inet6": C.AF_INET6}
 fam_params = pytest.mark.parametrize("fam", ["inet", "inet6"])
 

@@ -32,6 +32,7 @@ HEADERS = """
 #include <linux/if_link.h>
 #include <linux/if_addr.h>
 #include <linux/if_arp.h>
+#include <linux/fib_rules.h>
 #include <linux/neighbour.h>
 #include <linux/net_namespace.h>
 #include <linux/veth.h>
@@ -46,7 +47,8 @@ PREFIXES = (
     "NL_POLICY_TYPE_ATTR_", "NL_ATTR_TYPE_",
     "RTM_", "RTNLGRP_", "RTMGRP_", "RTA_", "RTN_", "RTPROT_", "RT_SCOPE_", "RT_TABLE_",
     "RTNH_F_", "RTAX_", "RTEXT_FILTER_", "RTNETLINK_",
-    "IFLA_", "IFF_", "IFA_", "IFA_F_", "IF_OPER_", "IF_LINK_MODE_", "ARPHRD_",
+    "IFLA_", "IFF_", "IFA_", "IFA_F_", "IF_OPER_", "IF_LINK_MODE_", "IN6_ADDR_GEN_MODE_", "ARPHRD_",
+    "FRA_", "FR_ACT_", "FIB_RULE_",
     "NDA_", "NDTA_", "NDTPA_", "NTF_", "NUD_",
     "NETNSA_", "VETH_INFO_", "CTRL_", "GENL_",
     "CAP_", "_LINUX_CAPABILITY_",
@@ -97,6 +99,8 @@ struct ifa_cacheinfo { uint32_t ifa_prefered; uint32_t ifa_valid; uint32_t cstam
 struct rtmsg { unsigned char rtm_family; unsigned char rtm_dst_len; unsigned char rtm_src_len; unsigned char rtm_tos;
                unsigned char rtm_table; unsigned char rtm_protocol; unsigned char rtm_scope; unsigned char rtm_type;
                unsigned rtm_flags; };
+struct fib_rule_hdr { uint8_t family; uint8_t dst_len; uint8_t src_len; uint8_t tos; uint8_t table; uint8_t res1;
+                      uint8_t res2; uint8_t action; uint32_t flags; };
 struct rtnexthop { unsigned short rtnh_len; unsigned char rtnh_flags; unsigned char rtnh_hops; int rtnh_ifindex; };
 struct ndmsg { uint8_t ndm_family; uint8_t ndm_pad1; uint16_t ndm_pad2; int32_t ndm_ifindex; uint16_t ndm_state;
                uint8_t ndm_flags; uint8_t ndm_type; };
