@@ -33,15 +33,17 @@ class Monitor:
         self.p = subprocess.Popen([sys.executable, "-m", "netlink_probe", "monitor", *args, "--json"],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         deadline = time.monotonic() + 20
-        line = ""
-        while time.monotonic() < deadline and not line.endswith("\n"):
-            r, _, _ = select.select([self.p.stderr], [], [], deadline - time.monotonic())
+        fd, raw = self.p.stderr.fileno(), b""
+        while time.monotonic() < deadline and not raw.endswith(b"\n"):
+            r, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
             if not r:
                 break
-            ch = self.p.stderr.read(1)
+            ch = os.read(fd, 1)  # the fd, not the text wrapper: nothing may sit unseen in a buffer
             if not ch:
                 break
-            line += ch
+            raw += ch
+        line = raw.decode(errors="replace")
+        self.ready_line = line
         if not line.startswith("listening on"):
             self.p.kill()
             out, err = self.p.communicate()
@@ -55,6 +57,7 @@ class Monitor:
             out, err = self.p.communicate()
             pytest.fail(f"monitor did not stop by itself; stderr: {err}")
         assert self.p.returncode == 0, f"monitor exited {self.p.returncode}: {err.strip()}"
+        self.stderr = err
         return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
@@ -74,13 +77,13 @@ def high_groups_notified() -> tuple[int, dict[int, set[int]], int]:
     seen: dict[int, set[int]] = {}
     count = 0
     with NetNS.create() as ns:
+        rtnl.loopback_up(ns)  # as the netns fixture the monitor runs in has it
         socks = {}
         try:
             for g in range(33, kmax + 1):
                 s = Socket(C.NETLINK_ROUTE, netns=ns)
                 s.join(g)
                 socks[g] = s
-            rtnl.loopback_up(ns)
             veth_up_with_addresses(ns)
             time.sleep(0.05)
             for g, s in socks.items():
@@ -98,7 +101,7 @@ def test_monitor_prints_a_link_notification_with_its_group(netns):
     mon = Monitor("--group", "link", "--netns", netns.path, "--count", "2", "--timeout", "10")
     veth_up_with_addresses(netns)
     recs = mon.records()
-    assert recs, "no notification printed"
+    assert recs, f"no notification printed; monitor stderr: {mon.ready_line!r} {mon.stderr!r}"
     assert all(r["group"] == C.RTNLGRP_LINK and r["group_name"] == "RTNLGRP_LINK" for r in recs)
     assert {r["type"] for r in recs} == {"RTM_NEWLINK"}
     assert {r["object"]["ifname"] for r in recs} <= {"mon-a", "mon-b"}

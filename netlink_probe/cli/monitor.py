@@ -67,7 +67,8 @@ def run(args) -> int:
             names = ", ".join(f"{g} ({group_name(g, protocol)})" if group_name(g, protocol) else str(g)
                               for g in groups)
             # on stderr, also with --json: tells a caller the groups are joined
-            print(f"listening on {protocol_name(protocol)} group{'s' if len(groups) > 1 else ''} {names}",
+            where = f" in {ns.label} (netns inode {ns.inode})" if ns is not None else ""
+            print(f"listening on {protocol_name(protocol)} group{'s' if len(groups) > 1 else ''} {names}{where}",
                   file=sys.stderr, flush=True)
             return listen(sock, protocol, args)
     finally:
