@@ -72,13 +72,14 @@ class RawReader:
             except NetlinkTimeout:
                 return out
 
-    def dump_datagrams(self, timeout: float = 5.0) -> list[tuple[calls.Received, list[codec.Message]]]:
-        """Datagrams up to and including the one that holds NLMSG_DONE (or an NLMSG_ERROR)."""
+    def dump_datagrams(self, timeout: float = 5.0, stop=(C.NLMSG_DONE, C.NLMSG_ERROR)
+                       ) -> list[tuple[calls.Received, list[codec.Message]]]:
+        """Datagrams up to and including the one that holds a message of a *stop* type (DONE or ERROR)."""
         out = []
         while True:
             r, msgs = self.messages(timeout)
             out.append((r, msgs))
-            if any(m.type in (C.NLMSG_DONE, C.NLMSG_ERROR) for m in msgs):
+            if any(m.type in stop for m in msgs):
                 return out
 
 
