@@ -238,9 +238,12 @@ def test_attribute_index_is_built_once_per_message():
 
 
 def test_attribute_encoder_refuses_out_of_range_types_and_lengths():
-    """struct nlattr: nla_type has 14 bits of type, nla_len 16 bits of length."""
+    """struct nlattr: nla_type has 14 bits of type (NLA_TYPE_MASK), nla_len 16 bits of length."""
+    assert A.NLA_TYPE_MASK == 0x3FFF == ~(C.NLA_F_NESTED | C.NLA_F_NET_BYTEORDER) & 0xFFFF
     with pytest.raises(ValueError):
-        A.attr(C.NLA_TYPE_MASK + 1)
+        A.attr(-1)
+    with pytest.raises(ValueError):
+        A.attr(A.NLA_TYPE_MASK + 1)
     with pytest.raises(ValueError):
         A.attr(1, b"\0" * 0xFFFC)
     assert len(A.attr(1, b"\0" * 0xFFFB)) == 0xFFFF + 1

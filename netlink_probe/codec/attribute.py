@@ -29,43 +29,70 @@ def align(n: int) -> int:
     return (n + NLA_ALIGNTO - 1) & ~(NLA_ALIGNTO - 1)
 
 
-class Attr:
+class Attr(tuple):
     """One attribute as found in the buffer: its type number, flags and value bytes.
 
-    ``buf`` is the buffer the offsets refer to (kept so that `nested` indexes
-    the right bytes even when that buffer is itself a slice of a larger one).
+    A light tuple (type word, header offset, buffer, nla_len, value) built
+    without copying: ``value`` is sliced from the buffer on first access.
+    ``offset`` is that of the nlattr header in ``buf``; keeping ``buf`` lets
+    `nested` index the right bytes even when it is a slice of a larger buffer.
     """
 
-    __slots__ = ("type", "flags", "offset", "value", "buf")
+    __slots__ = ()
 
-    def __init__(self, type_word: int, offset: int, value: memoryview, buf=None):
-        self.type = type_word & NLA_TYPE_MASK
-        self.flags = type_word & ~NLA_TYPE_MASK & 0xFFFF
-        self.offset = offset  # of the nlattr header, in the receive buffer
-        self.value = value
-        self.buf = buf
+    def __new__(cls, type_word: int, offset: int, value, buf=None):
+        return tuple.__new__(cls, (type_word, offset, buf, len(value) + 4, value))
+
+    @property
+    def type(self) -> int:
+        return self[0] & NLA_TYPE_MASK
+
+    @property
+    def flags(self) -> int:
+        return self[0] & ~NLA_TYPE_MASK & 0xFFFF
 
     @property
     def type_word(self) -> int:
         """nla_type as sent: the type number with its NESTED/NET_BYTEORDER flags."""
-        return self.type | self.flags
+        return self[0]
+
+    @property
+    def offset(self) -> int:
+        return self[1]
+
+    @property
+    def buf(self):
+        return self[2]
+
+    @property
+    def value(self) -> memoryview:
+        v = self[4]
+        if v is None:
+            off = self[1]
+            v = memoryview(self[2])[off + 4: off + self[3]]
+        return v
 
     @property
     def nested_flag(self) -> bool:
-        return bool(self.flags & NLA_F_NESTED)
+        return bool(self[0] & NLA_F_NESTED)
 
     @property
     def net_byteorder(self) -> bool:
-        return bool(self.flags & NLA_F_NET_BYTEORDER)
+        return bool(self[0] & NLA_F_NET_BYTEORDER)
 
     def nested(self) -> "Attrs":
         """The value as a run of attributes (whatever the NESTED flag says)."""
-        if self.buf is None:  # built by hand from a value alone: offsets relative to the value
-            return Attrs(self.value, 0, len(self.value))
-        return Attrs(self.buf, self.offset + 4, self.offset + 4 + len(self.value))
+        buf = self[2]
+        if buf is None:  # built by hand from a value alone: offsets relative to the value
+            v = self[4]
+            return Attrs(v, 0, len(v))
+        return Attrs(buf, self[1] + 4, self[1] + self[3])
 
     def __repr__(self) -> str:
-        return f"Attr(type={self.type}, flags={self.flags:#x}, len={len(self.value)}, offset={self.offset})"
+        return f"Attr(type={self.type}, flags={self.flags:#x}, len={self[3] - 4}, offset={self[1]})"
+
+
+_new_attr = tuple.__new__
 
 
 def _bad_span(buf, start: int, end: int) -> DecodeError | None:
@@ -118,16 +145,35 @@ class Attrs:
         return first
 
     def _entries(self) -> list[tuple[int, int, int]]:
-        if self._first is None:
-            self._index()  # validates the whole run: the walk below cannot fail
+        """(type word, offset, nla_len) of every attribute, in wire order; builds the type index too."""
         buf, off, end = self.buf, self.start, self.end
-        out = []
         unpack = _HDR.unpack_from
+        out = []
+        append = out.append
+        if self._first is not None:  # already validated by _index: just walk
+            while off + 4 <= end:
+                alen, atype = unpack(buf, off)
+                append((atype, off, alen))
+                off += (alen + 3) & ~3
+            self._all = out
+            return out
+        if off < 0 or end > len(buf):
+            raise _bad_span(buf, off, end)
+        first: dict[int, int] = {}
         while off + 4 <= end:
             alen, atype = unpack(buf, off)
-            out.append((atype, off, alen))
+            if alen < 4:
+                raise DecodeError(off, f"nla_len {alen} is below the 4-byte header")
+            if off + alen > end:
+                raise DecodeError(off, f"nla_len {alen} runs past its parent (ends at {end})")
+            append((atype, off, alen))
+            t = atype & NLA_TYPE_MASK
+            if t not in first:
+                first[t] = off
             off += (alen + 3) & ~3
-        self._all = out
+        if off < end and any(buf[off:end]):
+            raise DecodeError(off, f"{end - off} trailing bytes after the last attribute")
+        self._first, self._all = first, out
         return out
 
     def _view(self) -> memoryview:
@@ -138,9 +184,9 @@ class Attrs:
 
     def __iter__(self):
         entries = self._all if self._all is not None else self._entries()
-        mv, buf = self._view(), self.buf
+        buf = self.buf
         for atype, off, alen in entries:
-            yield Attr(atype, off, mv[off + 4: off + alen], buf)
+            yield _new_attr(Attr, (atype, off, buf, alen, None))
 
     def __len__(self) -> int:
         return len(self._all if self._all is not None else self._entries())
