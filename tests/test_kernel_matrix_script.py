@@ -1,0 +1,237 @@
+"""Unit tests of scripts/kernel-matrix's pure helpers (no root, no VM, no network)."""
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "kernel-matrix"
+
+
+def _load():
+    loader = importlib.machinery.SourceFileLoader("kernel_matrix", str(SCRIPT))
+    spec = importlib.util.spec_from_loader("kernel_matrix", loader)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["kernel_matrix"] = mod  # dataclasses look their module up
+    loader.exec_module(mod)
+    return mod
+
+
+km = _load()
+
+
+def test_parse_kernel_list_keeps_order_and_drops_duplicates():
+    assert km.parse_kernel_list(" 6.1, 6.12,,6.1 ") == ["6.1", "6.12"]
+    assert km.parse_kernel_list("") == []
+
+
+def test_is_series():
+    assert km.is_series("6.1") and km.is_series("6.12")
+    assert not km.is_series("6.1.0-57-amd64")
+    assert not km.is_series("/boot/vmlinuz-6.1.0-57-amd64")
+
+
+NAMES = """
+linux-image-6.1.0-9-amd64
+linux-image-6.1.0-57-amd64
+linux-image-6.1.0-57-cloud-amd64
+linux-image-6.1.0-57-rt-amd64
+linux-image-6.1.0-57-amd64-dbg
+linux-image-6.1.0-57-amd64-unsigned
+linux-image-6.1.0-100-amd64-unsigned
+linux-image-amd64
+linux-image-6.12.9+bpo-amd64
+linux-image-6.12.117+deb12-amd64
+linux-image-6.12.115+deb12-amd64
+linux-image-6.12.117+deb12-cloud-amd64
+linux-image-6.12.95+deb12-amd64-dbg
+linux-image-6.10.6+bpo-amd64
+""".split()
+
+
+def test_pick_newest_image_per_series():
+    assert km.pick_newest_image(NAMES, "6.1") == "6.1.0-57-amd64"
+    assert km.pick_newest_image(NAMES, "6.12") == "6.12.117+deb12-amd64"
+    assert km.pick_newest_image(NAMES, "6.10") == "6.10.6+bpo-amd64"
+    assert km.pick_newest_image(NAMES, "6.12", flavour="cloud-amd64") == "6.12.117+deb12-cloud-amd64"
+    assert km.pick_newest_image(NAMES, "5.10") is None
+
+
+def test_version_key_is_numeric():
+    ks = ["6.1.0-9-amd64", "6.1.0-57-amd64", "6.1.0-100-amd64"]
+    assert max(ks, key=km.kernel_version_key) == "6.1.0-100-amd64"
+    assert km.kernel_version_key("6.12.117+deb12-amd64") > km.kernel_version_key("6.12.9+bpo-amd64")
+
+
+def test_pick_newest_cached():
+    assert km.pick_newest_cached(["6.1.0-50-amd64", "6.1.0-57-amd64", "6.12.117+deb12-amd64"],
+                                 "6.1") == "6.1.0-57-amd64"
+
+
+ONE_LINE = """
+# comment
+deb http://mirror.example/debian bookworm main contrib
+deb [signed-by=/usr/share/keyrings/x.gpg arch=amd64] http://mirror.example/debian-security bookworm-security main
+deb-src http://mirror.example/debian bookworm main
+deb https://other.example/apt stable main
+"""
+
+DEB822 = """Types: deb
+# a comment inside
+URIs: http://mirror.example/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://mirror.example/debian-security
+Suites: bookworm-security
+Components: main
+
+Types: deb
+URIs: http://disabled.example/debian
+Suites: bookworm
+Components: main
+Enabled: no
+
+Types: deb-src
+URIs: http://src.example/debian
+Suites: bookworm
+Components: main
+"""
+
+
+def test_parse_one_line_sources():
+    e = km.parse_one_line_sources(ONE_LINE)
+    assert [x["uris"][0] for x in e] == ["http://mirror.example/debian",
+                                         "http://mirror.example/debian-security",
+                                         "https://other.example/apt"]
+    assert e[1]["signed_by"] == "/usr/share/keyrings/x.gpg"
+    assert e[1]["suites"] == ["bookworm-security"]
+
+
+def test_parse_deb822_sources_skips_disabled_and_src():
+    e = km.parse_deb822_sources(DEB822)
+    assert len(e) == 2
+    assert e[0]["suites"] == ["bookworm", "bookworm-updates"]
+    assert e[0]["signed_by"] == "/usr/share/keyrings/debian-archive-keyring.gpg"
+
+
+@pytest.mark.parametrize("entries", [km.parse_one_line_sources(ONE_LINE),
+                                     km.parse_deb822_sources(DEB822)])
+def test_find_debian_mirrors(entries):
+    archive, security, _ = km.find_debian_mirrors(entries)
+    assert archive == "http://mirror.example/debian"
+    assert security == "http://mirror.example/debian-security"
+
+
+def test_find_debian_mirrors_none_on_other_distros():
+    e = km.parse_one_line_sources("deb http://archive.example/ubuntu jammy main\n")
+    assert km.find_debian_mirrors(e)[0] is None
+
+
+def test_render_private_sources_adds_backports():
+    text = km.render_private_sources("http://m.example/debian", "http://m.example/debian-security",
+                                     "/k.gpg")
+    entries = km.parse_deb822_sources(text)
+    assert entries[0]["suites"] == ["bookworm", "bookworm-updates", "bookworm-backports"]
+    assert entries[1]["suites"] == ["bookworm-security"]
+    assert all(x["signed_by"] == "/k.gpg" for x in entries)
+    assert len(km.parse_deb822_sources(km.render_private_sources("http://m/debian", None, None))) == 1
+
+
+JUNIT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites name="pytest tests"><testsuite name="pytest" errors="1" failures="2" skipped="3"
+ tests="10" time="12.5"><testcase classname="a" name="t1" time="0.5"/>
+<testcase classname="a" name="t2" time="1.25"/></testsuite></testsuites>"""
+
+
+def test_junit_counts():
+    c = km.junit_counts(JUNIT)
+    assert (c["tests"], c["passed"], c["failed"], c["errors"], c["skipped"]) == (10, 4, 2, 1, 3)
+    assert c["time"] == 12.5 and c["case_time"] == 1.75
+
+
+def test_format_done():
+    c = km.junit_counts(JUNIT)
+    assert km.format_done(c, 61.2) == "done: 4 passed, 2 failed, 1 errors, 3 skipped (61 s)"
+    assert km.format_done(None, 3) == "done: no junit report (3 s)"
+
+
+def test_progress_counter_count_style_and_partial_lines():
+    p = km.ProgressCounter()
+    p.feed("@@kernel-matrix booted 12.5 6.1.0-57-amd64\nbringing up nodes...\n\n")
+    assert p.booted_at == 12.5 and p.total is None and p.done == 0
+    p.feed("....s")
+    assert p.done == 5 and p.total is None
+    p.feed(".F.  [  8/20]\n...")
+    assert (p.done, p.total) == (11, 20)
+    p.feed("......E   ")  # trailing blanks before the marker arrives
+    assert p.done == 18
+    p.feed("  [ 18/20]\n..      [20/20]\n=== FAILURES ===\nE   assert 1 == 2\n")
+    assert (p.done, p.total) == (20, 20)
+
+
+def test_progress_counter_xdist_header_and_percent_style():
+    p = km.ProgressCounter()
+    p.feed("2 workers [3 items]\n")
+    assert p.total == 3
+    p.feed("..s   [100%]\n")
+    assert p.done == 3
+
+
+def test_suite_command():
+    cmd = km.suite_command("/py", "conformance/", "/out/host-6.18", True, ["-k", "smoke"])
+    assert cmd[:8] == ["/py", "-m", "pytest", "conformance/", "-n", "auto", "-p", "no:cacheprovider"]
+    assert cmd[cmd.index("--profile") + 1] == "/out/host-6.18.profile.json"
+    assert cmd[cmd.index("--junitxml") + 1] == "/out/host-6.18.junit.xml"
+    assert "-q" in cmd and cmd[-2:] == ["-k", "smoke"]
+    assert "--profile" not in km.suite_command("/py", "c/", "/o/x", False, [])
+
+
+def test_guest_script_and_vng_command():
+    fast = km.fast_mount_paths(["/opt/py", "/opt/py", "/usr"])
+    assert fast == [("kmpy0", "/opt/py")]
+    cmd = km.suite_command("/opt/py/bin/python3", "conformance/", km.GUEST_OUT + "/6.1.0-57-amd64",
+                           True, [])
+    script = km.guest_script("/src", cmd, "6.1.0-57-amd64", fast)
+    assert "@@kernel-matrix booted" in script
+    assert "cache=loose" in script and "kmpy0 /opt/py" in script
+    assert f"{km.GUEST_OUT}/6.1.0-57-amd64.rc" in script
+    assert script.rstrip().endswith("exit $rc")
+    v = km.vng_command("vng", "/k/boot/vmlinuz-6.1.0-57-amd64", "tcg", 2, "2G", "/out", "/src",
+                       "/tmp/s.sh", fast)
+    assert "--disable-kvm" in v
+    assert f"--rwdir={km.GUEST_OUT}=/out" in v
+    assert v[v.index("--overlay-rwdir") + 1] == "/src"
+    assert any(a.startswith("--qemu-opts=-fsdev local,id=kmpy0,path=/opt/py,") for a in v)
+    assert v[-2:] == ["--exec", "sh /tmp/s.sh"]
+    v = km.vng_command("vng", "/k", "kvm", 2, "2G", "/out", "/src", "/s", [])
+    assert "--disable-kvm" not in v and not any(a.startswith("--qemu-opts") for a in v)
+
+
+def test_fast_mount_paths_skips_nested_and_system():
+    assert km.fast_mount_paths(["/", "/usr/local", "/usr"]) == []
+    assert km.fast_mount_paths(["/opt/venv", "/opt"]) == [("kmpy0", "/opt")]
+
+
+def test_overall_exit():
+    ok = {"status": "ran", "pytest_rc": 1, "diff_rc": 1}
+    assert km.overall_exit([ok, {"status": "ran", "pytest_rc": 0}]) == 0
+    assert km.overall_exit([ok], fail_on_test_failures=True) == 1
+    assert km.overall_exit([{"status": "ran", "pytest_rc": 5}]) == 0
+    assert km.overall_exit([{"status": "ran", "pytest_rc": 2}]) == 1
+    assert km.overall_exit([{"status": "boot-failed", "pytest_rc": None}]) == 1
+    assert km.overall_exit([{"status": "timeout"}]) == 1
+    assert km.overall_exit([{"status": "ran", "pytest_rc": 0, "diff_rc": 2}]) == 1
+
+
+def test_parser_defaults_and_hidden_suite():
+    a = km.build_parser().parse_args([])
+    assert a.kernels == "6.1,6.12" and a.suite == "conformance/" and a.accel == "auto"
+    assert a.fast_python is True
+    a = km.build_parser().parse_args(["--suite", "/tmp/x", "--no-fast-python", "--accel", "tcg"])
+    assert a.suite == "/tmp/x" and a.fast_python is False and a.accel == "tcg"
