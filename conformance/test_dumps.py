@@ -73,8 +73,8 @@ DONE_TABLES = {"links": (C.RTM_GETLINK, rtnl.dump_request("links").payload),
 
 @pytest.mark.parametrize("table", sorted(DONE_TABLES))
 def test_rtnetlink_dumps_send_done_in_a_datagram_of_its_own(filled, table, observe):
-    """netlink_dump: links/addresses/routes keep DONE apart (dumpit returns skb->len until empty on older kernels;
-    RTNL_FLAG_DUMP_SPLIT_NLM_DONE on v6.10+), unlike dumps that may coalesce it with the last objects."""
+    """netlink_dump: links/addresses/routes keep DONE apart — their dumpits returned skb->len until empty before
+    v6.10, and rtnl_dumpit keeps that 'legacy behavior' for RTNL_FLAG_DUMP_SPLIT_NLM_DONE handlers since."""
     ns, _ = filled
     datagrams, _ = dump_with_buffer(ns, 65536, *DONE_TABLES[table])
     last = [m.type for m in datagrams[-1][1]]
@@ -84,8 +84,8 @@ def test_rtnetlink_dumps_send_done_in_a_datagram_of_its_own(filled, table, obser
 
 
 def test_generic_netlink_family_dump_ends_with_done(netns, observe):
-    """ctrl_dumpfamily via genl_lock_dumpit/netlink_dump: record whether DONE shares the last datagram
-    (v6.10 'netlink: handle EMSGSIZE errors in the core' lets a dumpit return 0 and coalesce DONE)."""
+    """netlink_dump: DONE goes into the last skb when there is tailroom and the dumpit said "finished" (returned 0,
+    ctrl_dumpfamily on newer kernels); older dumpits return skb->len until empty, so DONE comes alone. Recorded."""
     with Socket(C.NETLINK_GENERIC, netns=netns) as g:
         assert genl_family_id(g, "nlctrl") == C.GENL_ID_CTRL
         start_dump(g, C.GENL_ID_CTRL, L.GENLMSGHDR.pack(cmd=C.CTRL_CMD_GETFAMILY, version=1))
@@ -132,7 +132,7 @@ def test_dump_datagrams_grow_only_to_the_readers_buffer(filled, observe):
 
 
 def test_dump_datagrams_never_exceed_32_kib(filled, observe):
-    """netlink_recvmsg: max_recvmsg_len = min(len, SKB_WITH_OVERHEAD(32768)) — a 64 KiB buffer still gets <= 32 KiB."""
+    """netlink_recvmsg: max_recvmsg_len = min(len, SKB_WITH_OVERHEAD(32768)): a 64 KiB reader still gets <= 32 KiB."""
     ns, _ = filled
     datagrams, _ = dump_with_buffer(ns, 65536)
     biggest = max(r.length for r, _ in datagrams)

@@ -88,7 +88,7 @@ def test_socket_keeps_its_namespace_after_the_thread_moves(netns_pair, observe):
 
 
 def test_socket_keeps_hearing_its_own_namespace_after_the_thread_moves(netns_pair, observe):
-    """do_one_broadcast: net_eq(sock_net(sk), p->net) — membership follows the socket's namespace, not the thread's."""
+    """do_one_broadcast: net_eq(sock_net(sk), p->net): delivery follows the socket's namespace, not the thread's."""
     a, b = netns_pair
     with Socket(netns=a) as lis:
         lis.join(IFADDR)
