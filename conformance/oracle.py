@@ -840,8 +840,8 @@ class DecodeOracle:
         self._done: set[bytes] = set()
 
     def tap(self, protocol: int, received) -> None:
-        if protocol != C.NETLINK_ROUTE:
-            return
+        if protocol != C.NETLINK_ROUTE or received.truncated or len(received.data) != received.length:
+            return  # a datagram cut by a short buffer or MSG_TRUNC/PEEK is not a whole message to compare
         try:
             data = bytes(received.data)
             for m in M.parse(data):
