@@ -7,11 +7,12 @@ header name, or under their number when the headers are older than the kernel.
 from __future__ import annotations
 
 import ipaddress
+import socket as _socket
 import struct
 
 from .. import constants as C
 from . import layouts as L
-from .attribute import Attrs
+from .attribute import NLA_F_NESTED, NLA_TYPE_MASK, Attrs
 from .errors import DecodeError
 from .message import Message
 
@@ -80,13 +81,15 @@ def space_names(space: str) -> dict[int, str]:
 
 
 def mac(b) -> str:
-    return ":".join(f"{x:02x}" for x in bytes(b))
+    """'02:00:00:00:00:01' (lower-case hex, colon-separated; any length)."""
+    return bytes(b).hex(":")
 
 
 def ip(b) -> str:
+    """An IPv4 or IPv6 address as inet_ntop writes it; other lengths as plain hex."""
     b = bytes(b)
     if len(b) == 4:
-        return str(ipaddress.IPv4Address(b))
+        return _socket.inet_ntop(_socket.AF_INET, b)
     if len(b) == 16:
         return str(ipaddress.IPv6Address(b))
     return b.hex()
@@ -119,14 +122,24 @@ def attrs_dict(attrs: Attrs, space: str) -> dict:
     prefix = space.rsplit("_", 1)[0]
     out: dict = {}
     repeated: set[str] = set()
-    for a in attrs:
-        name = names.get(a.type, f"{prefix}_{a.type}")
-        if name in _NESTED_SPACE or (a.nested_flag and name in KIND and KIND[name] == "nest"):
-            v = attrs_dict(a.nested(), _NESTED_SPACE[name]) if name in _NESTED_SPACE else bytes(a.value)
+    buf = attrs.buf
+    mv = memoryview(buf)
+    entries = attrs._all if attrs._all is not None else attrs._entries()  # validated (type word, offset, nla_len)
+    for tw, off, alen in entries:
+        t = tw & NLA_TYPE_MASK
+        name = names.get(t) or f"{prefix}_{t}"
+        kind = KIND.get(name)
+        if kind in _SCALARS:
+            st = _SCALARS[kind]
+            v = st.unpack_from(buf, off + 4)[0] if alen - 4 >= st.size else bytes(mv[off + 4: off + alen])
+        elif name in _NESTED_SPACE:
+            v = attrs_dict(Attrs(buf, off + 4, off + alen), _NESTED_SPACE[name])
+        elif kind == "nest" and tw & NLA_F_NESTED:
+            v = bytes(mv[off + 4: off + alen])
         elif name == "IFLA_INFO_DATA" or name == "IFLA_INFO_SLAVE_DATA":
-            v = bytes(a.value)  # space depends on the kind; callers decode with kind_data()
+            v = bytes(mv[off + 4: off + alen])  # space depends on the kind; callers decode with kind_data()
         else:
-            v = value(name, a.value)
+            v = value(name, mv[off + 4: off + alen])
         if name in out:  # a repeated attribute: keep every value, in order
             prev = out[name]
             out[name] = (prev if isinstance(prev, list) and name in repeated else [prev]) + [v]
