@@ -54,7 +54,8 @@ class Notification:
     message: codec.Message
     group: int | None  # from NETLINK_PKTINFO (the only source for groups above 32)
     src_groups: int  # sockaddr nl_groups: the group bit for groups 1..32, 0 above
-    nsid: int | None  # from LISTEN_ALL_NSID: the peer namespace's id, None when local
+    nsid: int | None  # LISTEN_ALL_NSID cmsg: the id of the namespace it came from; None when the kernel sent none
+    #                   (netlink_cmsg_listen_all_nsid: only when that namespace has an id here, so usually not local)
     src_pid: int
 
 
@@ -326,7 +327,9 @@ class Socket:
         Raises KernelError when the kernel answers with an error (NLMSG_ERROR,
         or the NLMSG_DONE of a multi-part answer).  With ack=True NLM_F_ACK is
         set and the call returns once the ACK arrives; with ack=False it returns
-        after the first reply that is not multi-part, or at NLMSG_DONE.
+        after the first reply that is not multi-part, or at NLMSG_DONE.  A
+        reply flagged NLM_F_DUMP_INTR raises DumpInterrupted at the end (use
+        `dump` to choose on_intr="flag").
         """
         flags |= C.NLM_F_REQUEST | (C.NLM_F_ACK if ack else 0)
         seq = self.next_seq()
@@ -334,24 +337,31 @@ class Socket:
         request = codec.encode(mtype, flags, payload, seq, self.port)
         self.send(request)
         out: list[codec.Message] = []
+        intr = False
         for msgs in self._replies(seq, timeout):
             for m in msgs:
                 t = m.type
+                if m.flags & C.NLM_F_DUMP_INTR:
+                    intr = True
                 if t == C.NLMSG_ERROR:
                     info = codec.parse_error(m)
                     if info.error:
                         raise KernelError(-info.error, info, request)
-                    return out
+                    break
                 if t == C.NLMSG_DONE:
                     info = codec.parse_done(m)
                     if info.error:
                         raise KernelError(-info.error, info, request)
-                    return out
+                    break
                 if t == C.NLMSG_NOOP:
                     continue
                 out.append(m)
-            if not ack and out and not (out[-1].flags & C.NLM_F_MULTI):
-                return out
+            else:
+                if ack or not out or out[-1].flags & C.NLM_F_MULTI:
+                    continue
+            if intr:  # a multi-part answer read with request(): DUMP_INTR is never dropped
+                raise DumpInterrupted(out)
+            return out
 
     def dump(self, mtype: int, payload: bytes = b"", flags: int = 0, *, on_intr: str = "raise",
              timeout: float | None = None) -> "Dump":

@@ -85,6 +85,15 @@ def test_request_ends_at_done_when_the_answer_is_multipart(kernel, sock):
     assert names(sock.request(C.RTM_GETLINK, C.NLM_F_DUMP, LINK, ack=False)) == ["a", "b"]
 
 
+def test_request_reading_a_multipart_answer_does_not_drop_dump_intr(kernel, sock):
+    """nl_dump_check_consistent: request() on a dump still raises DumpInterrupted, with every message."""
+    kernel.handler = lambda req, k: [[link(req, "a", flags=C.NLM_F_MULTI | C.NLM_F_DUMP_INTR), link(req, "b")],
+                                     k.done(req)]
+    with pytest.raises(DumpInterrupted) as e:
+        sock.request(C.RTM_GETLINK, C.NLM_F_DUMP, LINK, ack=False)
+    assert names(e.value.messages) == ["a", "b"]
+
+
 def test_request_skips_noop_messages(kernel, sock):
     """NLMSG_NOOP is 'nothing': never a reply."""
     kernel.handler = lambda req, k: [[k.reply(req, C.NLMSG_NOOP), link(req, "a", flags=0)], k.ack(req)]
