@@ -37,6 +37,11 @@ ERANGE = ("a4000000020000020200cc6ced2dbf8bdeffffff4c000000100005060200cc6ced2db
 # 224.0.0.1, IFA_CACHEINFO.
 NEWMULTICAST = "34000000380000000000000000000000022080000300000008000700e000000114000600ffffffffffffffff97dc020097dc0200"
 
+# CTRL_CMD_GETFAMILY "nlctrl" answered by the generic netlink controller (NETLINK_GENERIC).
+NLCTRL = ("88000000100000000100003728750000010200000b0002006e6c6374726c0000060001001000000008000300020000000800"
+          "04000000000008000500000000002c000600140001000800010003000000080002000e00000014000200080001000a000000"
+          "080002000c0000001c0007001800010008000200100000000b0001006e6f746966790000")
+
 
 def run(capsys, monkeypatch, argv, stdin: bytes | None = None):
     """main(argv) in-process: (exit status, stdout, stderr)."""
@@ -115,6 +120,19 @@ def test_decode_names_a_message_type_newer_than_the_headers_from_its_group_of_fo
     assert m["object"] == "multicast"
     mc = next(a for a in m["attrs"] if a["name"] == "IFA_MULTICAST")
     assert mc["value"] == "224.0.0.1"
+
+
+def test_decode_generic_netlink_controller_reply_with_its_arrays(capsys, monkeypatch):
+    rc, out, _ = run(capsys, monkeypatch, ["decode", "--protocol", "generic", "--json"], NLCTRL.encode())
+    assert rc == 0
+    (m,) = json.loads(out)
+    assert m["type"] == "GENL_ID_CTRL" and m["header"]["genlmsghdr"]["cmd"] == C.CTRL_CMD_NEWFAMILY
+    attrs = {a["name"]: a for a in m["attrs"]}
+    assert attrs["CTRL_ATTR_FAMILY_NAME"]["value"] == "nlctrl"
+    assert attrs["CTRL_ATTR_FAMILY_ID"]["value"] == C.GENL_ID_CTRL
+    groups = attrs["CTRL_ATTR_MCAST_GROUPS"]["attrs"]
+    assert [g["name"] for g in groups[0]["attrs"]] == ["CTRL_ATTR_MCAST_GRP_ID", "CTRL_ATTR_MCAST_GRP_NAME"]
+    assert groups[0]["attrs"][1]["value"] == "notify"
 
 
 def test_decode_shows_unknown_attribute_types_as_numbers_with_hex(capsys, monkeypatch):

@@ -74,6 +74,7 @@ def rtnl_family(mtype: int):
 _NESTED = {"IFLA_LINKINFO": "IFLA_INFO_UNSPEC", "NDTA_PARMS": "NDTPA_UNSPEC", "RTA_METRICS": "RTAX_UNSPEC",
            "IFLA_PROP_LIST": "IFLA_UNSPEC", "IFLA_XDP": "IFLA_XDP_UNSPEC",
            "IFLA_PROTO_DOWN_REASON": "IFLA_PROTO_DOWN_REASON_UNSPEC"}
+_ARRAYS = {"CTRL_ATTR_MCAST_GROUPS": "CTRL_ATTR_MCAST_GRP_UNSPEC", "CTRL_ATTR_OPS": "CTRL_ATTR_OP_UNSPEC"}
 _KIND_DATA = {"veth": "VETH_INFO_UNSPEC", "bridge": "IFLA_BR_UNSPEC", "vxlan": "IFLA_VXLAN_UNSPEC",
               "macvlan": "IFLA_MACVLAN_UNSPEC", "macvtap": "IFLA_MACVLAN_UNSPEC", "vlan": "IFLA_VLAN_UNSPEC",
               "bond": "IFLA_BOND_UNSPEC", "geneve": "IFLA_GENEVE_UNSPEC", "vrf": "IFLA_VRF_UNSPEC",
@@ -102,11 +103,29 @@ def _flag_list(a) -> list[str]:
 
 
 def _raw_value(raw) -> dict:
+    """Bytes of unknown kind: hex, plus the readings that are plausible (integer, NUL-terminated text)."""
     b = bytes(raw)
     v: dict = {"hex": b.hex()}
     if len(b) in (1, 2, 4, 8):
         v["uint"] = int.from_bytes(b, "little")
+    if len(b) > 1 and b[-1] == 0 and b[:-1].isascii() and b[:-1].decode().isprintable() and b[0] != 0:
+        v["text"] = b[:-1].decode()
     return v
+
+
+_LOCAL_KINDS = {"CTRL_ATTR_FAMILY_NAME": "str", "CTRL_ATTR_MCAST_GRP_NAME": "str", "CTRL_ATTR_FAMILY_ID": "u16",
+                "CTRL_ATTR_VERSION": "u32", "CTRL_ATTR_HDRSIZE": "u32", "CTRL_ATTR_MAXATTR": "u32",
+                "CTRL_ATTR_OP_ID": "u32", "CTRL_ATTR_OP_FLAGS": "u32", "CTRL_ATTR_MCAST_GRP_ID": "u32"}
+_LOCAL_STRUCTS = {"str": None, "u16": struct.Struct("=H"), "u32": struct.Struct("=I")}
+
+
+def _value(name: str, raw):
+    kind = _LOCAL_KINDS.get(name)
+    if kind == "str":
+        return bytes(raw).split(b"\0", 1)[0].decode("utf-8", "replace")
+    if kind is not None and len(raw) >= _LOCAL_STRUCTS[kind].size:
+        return _LOCAL_STRUCTS[kind].unpack_from(raw)[0]
+    return R.value(name, raw)
 
 
 def attrs_tree(attrs: Attrs, space: str | None, *, kind: str | None = None, family: int = 0) -> list[dict]:
@@ -137,6 +156,11 @@ def attrs_tree(attrs: Attrs, space: str | None, *, kind: str | None = None, fami
             e["attrs"] = [_af_entry(c) for c in a.nested()]
             out.append(e)
             continue
+        elif name in _ARRAYS:  # an array: entries numbered 1.., each a nest of one space
+            e["attrs"] = [{"type": c.type, "name": f"[{c.type}]", "known": True, "len": len(c.value),
+                           "attrs": attrs_tree(c.nested(), _ARRAYS[name])} for c in a.nested()]
+            out.append(e)
+            continue
         elif name == "RTA_MULTIPATH":
             e["nexthops"] = _nexthops(a)
             out.append(e)
@@ -146,7 +170,7 @@ def attrs_tree(attrs: Attrs, space: str | None, *, kind: str | None = None, fami
         if child_space is not None:
             e["attrs"] = attrs_tree(a.nested(), None if child_space == "?" else child_space)
         elif name is not None:
-            v = R.value(name, a.value)
+            v = _value(name, a.value)
             e["value"] = _raw_value(v) if isinstance(v, bytes) else v
         else:
             e["value"] = _raw_value(a.value)
@@ -350,6 +374,8 @@ def _value_text(v) -> str:
         s = " ".join(h[i:i + 2] for i in range(0, min(len(h), 2 * _HEX_SHOWN), 2)) or "(empty)"
         if len(h) > 2 * _HEX_SHOWN:
             s += f" ... ({len(h) // 2} bytes; --json shows all)"
+        if "text" in v:
+            s += f"  (text {v['text']!r})"
         return f"{s}" + (f"  (u{len(v['hex']) * 4} {v['uint']})" if "uint" in v else "")
     if isinstance(v, str):
         return repr(v)
