@@ -42,6 +42,7 @@ from .sys import calls
 DEFAULT_RCVBUF = 1 << 20  # socket receive queue (SO_RCVBUF)
 DEFAULT_BUFSIZE = 64 * 1024  # userspace buffer per recvmsg: dump datagrams stay below ~32 KiB
 DEFAULT_TIMEOUT = 5.0
+_SEQ = struct.Struct("=I")
 _OPTIONS = {"ext_ack": C.NETLINK_EXT_ACK, "cap_ack": C.NETLINK_CAP_ACK, "strict": C.NETLINK_GET_STRICT_CHK,
             "no_enobufs": C.NETLINK_NO_ENOBUFS, "broadcast_error": C.NETLINK_BROADCAST_ERROR,
             "listen_all_nsid": C.NETLINK_LISTEN_ALL_NSID, "pktinfo": C.NETLINK_PKTINFO}
@@ -207,6 +208,9 @@ class Socket:
         return seq or (next(self._seq) & 0xFFFFFFFF)
 
     def send(self, data: bytes, *, port: int = 0, groups: int = 0) -> int:
+        """Send raw bytes as one datagram; the first message's seq is remembered as ours (see _sent)."""
+        if len(data) >= 12:
+            self._sent(_SEQ.unpack_from(data, 8)[0])
         n = calls.sendto(self.fd, data, port, groups)
         if self.port == 0:  # the kernel autobound the socket on this send: learn the port replies will carry
             self.port = calls.getsockname(self.fd)[0]
@@ -507,6 +511,8 @@ class _TransportSocket(Socket):
         return set(self._groups)
 
     def send(self, data: bytes, *, port: int = 0, groups: int = 0) -> int:
+        if len(data) >= 12:
+            self._sent(_SEQ.unpack_from(data, 8)[0])
         return self._transport.send(bytes(data), port, groups)
 
     def _recv_datagram(self, timeout: float, flags: int) -> calls.Received:

@@ -214,6 +214,14 @@ def test_late_reply_to_an_earlier_request_is_skipped_not_fatal(kernel, sock):
     assert names(sock.request(C.RTM_GETLINK, 0, LINK)) == ["fresh"]
 
 
+def test_late_reply_to_a_raw_send_is_skipped(kernel, sock):
+    """Socket.send of raw bytes: their seq is ours too, so the kernel's unread answer to it is stale, not foreign."""
+    kernel.handler = lambda req, k: [k.ack(req, errno.EINVAL)]
+    sock.send(codec.encode(C.NLMSG_NOOP, C.NLM_F_REQUEST | C.NLM_F_ACK, b"", 999, sock.port))
+    kernel.handler = lambda req, k: [k.ack(req)]
+    assert sock.request(C.NLMSG_NOOP, 0) == []
+
+
 def test_truncated_datagram_is_a_protocol_violation(kernel, sock):
     """netlink_recvmsg sets MSG_TRUNC when the datagram exceeds the buffer: the tail is lost."""
     def answer(req, k):
