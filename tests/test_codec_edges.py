@@ -380,3 +380,16 @@ def test_flags_of_other_protocols_keep_ambiguous_bits_as_hex():
     """genetlink reuses type numbers >= 16 for families: the GET/NEW meaning of 0x100-0x800 is unknown."""
     assert codec.flags_names(C.GENL_ID_CTRL, C.NLM_F_REQUEST | C.NLM_F_DUMP, C.NETLINK_GENERIC) == ["REQUEST", "0x300"]
     assert codec.flags_names(C.NLMSG_ERROR, C.NLM_F_CAPPED, C.NETLINK_GENERIC) == ["CAPPED"]
+
+
+@pytest.mark.parametrize("layout", [L.IFINFOMSG, L.RTMSG, L.NDMSG, L.NDTMSG, L.IFADDRMSG, L.RTGENMSG, L.GENLMSGHDR],
+                         ids=lambda x: x.name)
+def test_family_headers_unpack_at_their_size_and_refuse_one_byte_less(layout):
+    """nlmsg_parse checks nlmsg_len >= hdrlen: each fixed header (sizes from the UAPI headers) needs all its bytes."""
+    values = {f: i + 1 for i, f in enumerate(layout.fields)}
+    (m,) = codec.parse(codec.encode(C.RTM_BASE, 0, layout.pack(**values)))
+    assert m.fixed_dict(layout) == values
+    (short,) = codec.parse(codec.encode(C.RTM_BASE, 0, layout.pack(**values)[:-1]))
+    with pytest.raises(DecodeError) as e:
+        short.fixed(layout)
+    assert e.value.offset == codec.HDRLEN and layout.name in e.value.reason
