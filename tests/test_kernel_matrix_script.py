@@ -235,3 +235,24 @@ def test_parser_defaults_and_hidden_suite():
     assert a.fast_python is True
     a = km.build_parser().parse_args(["--suite", "/tmp/x", "--no-fast-python", "--accel", "tcg"])
     assert a.suite == "/tmp/x" and a.fast_python is False and a.accel == "tcg"
+
+
+def test_condense_diff_keeps_headers_changed_lines_and_total():
+    report = "\n".join([
+        "[linkkind] 2 changed",
+        "  changed  linkkind.bond   A=\"EOPNOTSUPP\"  B=\"ok\"",
+        "  changed  linkkind.dummy  A=\"EOPNOTSUPP\"  B=\"ok\"",
+        "",
+        "[perm] 1 only in B",
+        "  only B   perm.x  A=-  B=\"ok\"",
+        "",
+        "3 differences: 2 changed, 0 only in A, 1 only in B; 10 identical",
+    ]) + "\n"
+    short = km.condense_diff(report, max_changed=1)
+    assert short.splitlines() == [
+        "[linkkind] 2 changed",
+        "  changed  linkkind.bond   A=\"EOPNOTSUPP\"  B=\"ok\"",
+        "[perm] 1 only in B",
+        "  ... 1 more changed lines",
+        "3 differences: 2 changed, 0 only in A, 1 only in B; 10 identical",
+    ]
