@@ -256,3 +256,11 @@ def test_condense_diff_keeps_headers_changed_lines_and_total():
         "  ... 1 more changed lines",
         "3 differences: 2 changed, 0 only in A, 1 only in B; 10 identical",
     ]
+
+
+def test_slowdown_over_common_tests():
+    host = km.junit_case_times(JUNIT)
+    assert host == {"a::t1": 0.5, "a::t2": 1.25}
+    guest = {"a::t1": 5.0, "a::t2": 12.5, "a::only_in_guest": 100.0}
+    assert km.slowdown(host, guest) == 10.0
+    assert km.slowdown({}, guest) is None
