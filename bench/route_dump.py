@@ -16,7 +16,7 @@ round), one dump of the IPv4 routes is timed with each method:
                the share of GC passes over a heap of 100k+ new objects)
   kernel       recv and discard: a plain socket reading the dump's datagrams to NLMSG_DONE
 
-Medians over the rounds; ratios are taken within each round and their median
+A full gc.collect() precedes every timing (outside it).  Medians over the rounds; ratios are taken within each round and their median
 printed.  Python methods are timed around the dump only (sockets are opened
 before).  --profile runs cProfile over the netlink_probe method at the
 largest N and prints the hot spots.  Not a test: run it as its own command.
@@ -124,7 +124,6 @@ class NetlinkProbe:
     def __init__(self, ns: NetNS):
         self.sock = Socket(C.NETLINK_ROUTE, netns=ns, ext_ack=False)
         self.payload = _RTMSG.pack(rtm_family=C.AF_INET)
-        self.last = None
 
     def dump(self) -> list:
         ntop = socket.inet_ntop
@@ -144,7 +143,6 @@ class NetlinkProbe:
         out = self.dump()
         t = time.perf_counter() - t0
         check(out, expect, "netlink_probe")
-        self.last = out
         return t
 
     def close(self):
@@ -222,6 +220,7 @@ def bench(n: int, rounds: int, profile: bool) -> dict:
             for r in range(rounds):
                 rot = order[r % len(order):] + order[:r % len(order)]
                 for name in rot:
+                    gc.collect()  # every method starts from the same heap (outside its timing)
                     times[name].append(methods[name](n))
             prof = None
             if profile:
