@@ -21,7 +21,6 @@ from .. import constants as C
 from ..codec import Attrs, DecodeError, flags_names, parse, parse_done, parse_error
 from ..codec import layouts as L
 from ..codec import rtnl as R
-from ..codec.errors import errno_name
 from ._common import CliError, print_json, protocol_arg, protocol_name
 
 # -- message types --------------------------------------------------------------------

@@ -17,6 +17,7 @@ import sys
 import time
 
 from .. import constants as C
+from ..codec.errors import errno_name
 from ..errors import Overrun
 from ..socket import Socket
 from . import decode as D
@@ -63,7 +64,7 @@ def run(args) -> int:
                     sock.join(g)
                 except OSError as e:
                     raise CliError(f"the kernel refused to join group {g} of {protocol_name(protocol)}: "
-                                   f"{D.errno_name(e.errno)} ({e.strerror})") from None
+                                   f"{errno_name(e.errno)} ({e.strerror})") from None
             names = ", ".join(f"{g} ({group_name(g, protocol)})" if group_name(g, protocol) else str(g)
                               for g in groups)
             # on stderr, also with --json: tells a caller the groups are joined
