@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import struct
 import sys
 
 from .. import constants as C
@@ -129,57 +128,3 @@ def _jsonable(v):
     if isinstance(v, (set, frozenset, tuple)):
         return list(v)
     raise TypeError(f"not JSON serialisable: {type(v).__name__}")
-
-
-# -- ancillary data workaround ---------------------------------------------------------
-_CMSG_CHECKED = False
-
-
-def ensure_cmsg_parsing() -> None:
-    """Make NETLINK_PKTINFO / LISTEN_ALL_NSID ancillary data readable on this build.
-
-    sys/calls.py ``Receiver._cmsgs`` unpacks the cmsghdr with the struct format
-    "=Nii", which Python rejects ('N' exists only in native '@' mode), so any
-    socket with pktinfo on raises struct.error on its first notification.  When
-    that is (still) the case, replace the method with one using "@Nii"; once the
-    socket layer is fixed this is a no-op.
-    """
-    global _CMSG_CHECKED
-    if _CMSG_CHECKED:
-        return
-    _CMSG_CHECKED = True
-    from ..sys import calls
-    from ..sys._netlink_cffi import ffi, lib
-
-    class _Probe:
-        hdr_size = ffi.sizeof("struct cmsghdr")
-        control = ffi.new("char[]", 64)
-
-    hs = _Probe.hdr_size
-    cm = struct.pack("@Nii", hs + 4, lib.SOL_NETLINK, lib.NETLINK_PKTINFO) + struct.pack("=I", 7)
-    ffi.memmove(_Probe.control, cm, len(cm))
-    r = calls.Received(b"", 0, 0, 0, 0)
-    try:
-        calls.Receiver._cmsgs(_Probe(), r, len(cm))
-        if r.pktinfo_group == 7:
-            return
-    except struct.error:
-        pass
-
-    def _cmsgs(self, r, total):
-        raw = ffi.buffer(self.control, total)[:]
-        off, hs = 0, self.hdr_size
-        while off + hs <= total:
-            clen, level, ctype = struct.unpack_from("@Nii", raw, off)
-            if clen < hs:
-                break
-            data = raw[off + hs: off + clen]
-            if level == lib.SOL_NETLINK and ctype == lib.NETLINK_PKTINFO and len(data) >= 4:
-                r.pktinfo_group = struct.unpack_from("=I", data)[0]
-            elif level == lib.SOL_NETLINK and ctype == lib.NETLINK_LISTEN_ALL_NSID and len(data) >= 4:
-                r.nsid = struct.unpack_from("=i", data)[0]
-            elif level == lib.SOL_SOCKET and ctype == lib.SCM_CREDENTIALS and len(data) >= 12:
-                r.creds = struct.unpack_from("=iII", data)
-            off += lib.np_cmsg_space(clen - hs)
-
-    calls.Receiver._cmsgs = _cmsgs

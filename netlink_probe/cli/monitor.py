@@ -21,7 +21,7 @@ from ..codec.errors import errno_name
 from ..errors import Overrun
 from ..socket import Socket
 from . import decode as D
-from ._common import CliError, ensure_cmsg_parsing, group_name, group_number, open_netns, print_json, \
+from ._common import CliError, group_name, group_number, open_netns, print_json, \
     protocol_arg, protocol_name
 
 
@@ -51,7 +51,6 @@ def run(args) -> int:
         raise CliError("--count must be at least 1")
     if args.timeout is not None and args.timeout < 0:
         raise CliError("--timeout must not be negative")
-    ensure_cmsg_parsing()
     ns = open_netns(args.netns)
     try:
         try:
