@@ -56,6 +56,10 @@ series_matches() {  # series_matches 6.12 6.12.117+deb12-amd64
 
 cmd_kernel() {
     local series=$1 uri pkg
+    # never install a kernel on a developer's machine by mistake
+    if ! id vagrant >/dev/null 2>&1 && [ "${NLP_ALLOW_KERNEL_INSTALL:-0}" != 1 ]; then
+        die "no 'vagrant' user: not a Vagrant guest? (NLP_ALLOW_KERNEL_INSTALL=1 to override)"
+    fi
     if series_matches "$series" "$(uname -r)"; then
         log "already running $(uname -r)"; return 0
     fi
@@ -88,17 +92,21 @@ install_deps() {
         iproute2 kmod util-linux python3-setuptools python3-wheel python3-cffi \
         python3-pytest python3-pytest-xdist python3-pyroute2 python3-hypothesis
     [ -x "$VENV/bin/python" ] || python3 -m venv --system-site-packages "$VENV"
-    local pip=("$VENV/bin/python" -m pip install --disable-pip-version-check --no-build-isolation)
+    local pip=("$VENV/bin/python" -m pip install --disable-pip-version-check)
     if [ -n "$WHEELHOUSE" ]; then
         log "installing from the wheelhouse $WHEELHOUSE"
         pip+=(--no-index --find-links "$WHEELHOUSE")
     fi
-    # editable: the cffi module is built inside $SRC, where pytest imports the package from
-    if ! "${pip[@]}" -e "$SRC[test]"; then
-        log "pip could not fetch the dependencies; using Debian's packages only"
-        "${pip[@]}" --no-deps -e "$SRC" ||
-            (cd "$SRC" && "$VENV/bin/python" setup.py build_ext --inplace)
-    fi
+    # editable: the cffi module is built inside $SRC, where pytest imports the package from.
+    # Build isolation needs setuptools, wheel and cffi from the index (or wheelhouse); without
+    # it the build uses Debian's python3-setuptools/-wheel/-cffi.
+    if "${pip[@]}" -e "$SRC[test]"; then return 0; fi
+    log "retrying without build isolation"
+    if "${pip[@]}" --no-build-isolation -e "$SRC[test]"; then return 0; fi
+    log "pip could not fetch the dependencies; using Debian's packages only"
+    "${pip[@]}" --no-build-isolation --no-deps -e "$SRC" && return 0
+    log "building the cffi module in place (setup.py build_ext --inplace)"
+    (cd "$SRC" && "$VENV/bin/python" setup.py build_ext --inplace)
 }
 
 cmd_suite() {
