@@ -324,30 +324,3 @@ def test_done_encode_then_parse_is_the_identity(seq, pid, error, ext):
     assert (info.error, info.extack, m.seq, m.pid) == (error, ext, seq, pid)
 
 
-# -- the C indexer ---------------------------------------------------------------------------------------------------
-def c_index(data: bytes) -> list[tuple[int, int, int]] | int:
-    """lib.np_index_attrs: [(type word, offset, nla_len)] or the offset of the first malformed attribute."""
-    cap = 3 * (len(data) // 4 + 1)
-    out = ffi.new("uint32_t[]", cap)
-    n = lib.np_index_attrs(ffi.from_buffer(data), len(data), out, cap)
-    if n < 0:
-        return -n - 1
-    return [(out[3 * i + 2], out[3 * i], out[3 * i + 1]) for i in range(n)]
-
-
-@PROPS
-@given(st.one_of(st.binary(max_size=256), nearly_valid_attrs()))
-def test_c_attribute_indexer_agrees_with_the_python_indexer(data):
-    """np_index_attrs (sys/_build.py) and Attrs walk the same TLVs and reject the same first bad one."""
-    assume(len(data) < 0x7FFFFFFF)
-    c = c_index(data)
-    attrs = A.Attrs(data, 0, len(data))
-    try:
-        py = [(a.type_word, a.offset, len(a.value) + 4) for a in attrs]
-    except DecodeError as e:
-        if isinstance(c, int):
-            assert e.offset == c  # same first malformed attribute
-        else:  # the C walk ignores what follows the last attribute; the Python one rejects non-padding
-            assert "trailing" in e.reason and e.offset == (c[-1][1] + ((c[-1][2] + 3) & ~3) if c else 0)
-        return
-    assert c == py
