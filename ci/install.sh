@@ -8,6 +8,11 @@
 #   python3-dev when the python3 on PATH has no C headers (the cffi module is compiled).
 # - pip: the project with its test and matrix extras (hypothesis, virtme-ng), into the
 #   python3 on PATH (pyenv's if that is what PATH finds; set PYTHON=... to choose another).
+#   Editable (-e): the tests run from the checkout root and import the package from there, so
+#   its cffi module (netlink_probe/sys/_netlink_cffi.*.so) must be built inside the checkout; a
+#   plain `pip install .` builds it only into site-packages and `python3 -m pytest tests
+#   conformance` in a fresh clone then fails with "No module named
+#   'netlink_probe.sys._netlink_cffi'".
 # Nothing here needs a terminal.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -55,5 +60,5 @@ if "$PYTHON" -m pip install --help 2>/dev/null | grep -q -- '--break-system-pack
         pip_flags+=(--break-system-packages)
     fi
 fi
-echo "ci/install.sh: $PYTHON -m pip install .[test,matrix]"
-"$PYTHON" -m pip install "${pip_flags[@]}" ".[test,matrix]" </dev/null
+echo "ci/install.sh: $PYTHON -m pip install -e .[test,matrix]"
+"$PYTHON" -m pip install "${pip_flags[@]}" -e ".[test,matrix]" </dev/null
