@@ -100,9 +100,9 @@ install_deps() {
     # editable: the cffi module is built inside $SRC, where pytest imports the package from.
     # Build isolation needs setuptools, wheel and cffi from the index (or wheelhouse); without
     # it the build uses Debian's python3-setuptools/-wheel/-cffi.
-    if "${pip[@]}" -e "$SRC[test]"; then return 0; fi
+    if "${pip[@]}" -e "${SRC}[test]"; then return 0; fi
     log "retrying without build isolation"
-    if "${pip[@]}" --no-build-isolation -e "$SRC[test]"; then return 0; fi
+    if "${pip[@]}" --no-build-isolation -e "${SRC}[test]"; then return 0; fi
     log "pip could not fetch the dependencies; using Debian's packages only"
     "${pip[@]}" --no-build-isolation --no-deps -e "$SRC" && return 0
     log "building the cffi module in place (setup.py build_ext --inplace)"
