@@ -63,11 +63,9 @@ NLMSG_ERROR/NLMSG_DONE: error, echoed header, extended-ack TLVs.
     ``ALLOWLIST`` (each entry has a reason; mirrored in docs/pyroute2-allowlist.md).
 ``decode_oracle.check_collected()``: the same for everything tapped so far
     (returns a report dict; raises on disagreement).
-``decode_oracle_session``: an autouse session fixture: importing it into a
-    test module (``from oracle import decode_oracle_session  # noqa: F401``) or
-    loading this module as a plugin (``pytest_plugins = [..., "oracle"]`` in
-    conftest.py) runs ``check_collected()`` when the session ends in each
-    (xdist) process.
+``decode_oracle_session``: an autouse session fixture, imported once by
+    conformance/conftest.py: runs ``check_collected()`` when the session ends in
+    each (xdist) process, over every kernel datagram that process received.
 
 Tie-breaker - iproute2
 ----------------------

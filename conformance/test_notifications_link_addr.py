@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from oracle import decode_oracle_session  # noqa: F401  (session-end decode-oracle check)
 
 from netlink_probe import NetNS, Overrun, Socket, codec, rtnl
 from netlink_probe import constants as C

@@ -6,7 +6,6 @@ not symmetric.  Requests name the peer by NETNSA_FD (an fd of our process).
 from __future__ import annotations
 
 import pytest
-from oracle import decode_oracle_session  # noqa: F401  (session-end decode-oracle check)
 
 from netlink_probe import KernelError, NetNS, rtnl
 from netlink_probe import constants as C

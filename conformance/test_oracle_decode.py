@@ -6,15 +6,15 @@ seven groups); a local tap keeps the raw datagrams.  Each type is then
 checked on its own, so a disagreement names the message type.  Known pyroute2
 limitations are in ``oracle.ALLOWLIST`` (docs/pyroute2-allowlist.md).
 
-Beyond this module, every test that imports ``decode_oracle_session`` has the
-messages its process received checked at the end of the session.
+Beyond this module, conftest.py's ``decode_oracle_session`` checks every
+message each process received from the kernel at the end of the session.
 """
 from __future__ import annotations
 
 import time
 
 import pytest
-from oracle import ALLOWLIST, assert_decoders_agree, compare_message, decode_oracle_session  # noqa: F401
+from oracle import ALLOWLIST, assert_decoders_agree, compare_message
 
 from netlink_probe import KernelError, NetNS, Overrun, Socket, rtnl
 from netlink_probe import constants as C

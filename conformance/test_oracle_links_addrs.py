@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from helpers import ip_json
-from oracle import assert_decoders_agree, assert_same, decode_oracle_session  # noqa: F401
+from oracle import assert_decoders_agree, assert_same
 from oracle import IP_FLAGS_MASK, ip_view, np_all, np_link, pr_addresses, pr_links, pr_nsid_of, pr_nsids
 
 from netlink_probe import NetNS, Socket, rtnl

@@ -246,8 +246,9 @@ class Socket:
     def _recv_live(self, timeout: float | None = None, flags: int = 0) -> calls.Received:
         """One datagram from the socket itself (not the backlog); the taps see it."""
         r = self._recv_datagram(self.timeout if timeout is None else timeout, flags)
-        for tap in Socket.taps:
-            tap(self.protocol, r)
+        if self._transport is None or getattr(self._transport, "feeds_taps", False):  # fakes only on request
+            for tap in Socket.taps:
+                tap(self.protocol, r)
         return r
 
     def _recv_datagram(self, timeout: float, flags: int) -> calls.Received:

@@ -41,6 +41,9 @@ class FakeKernel:
     ``OSError(ENOBUFS)`` for an overrun).
     """
 
+    # Socket.taps watch the real kernel (the conformance decode oracle); set True to feed them fakes.
+    feeds_taps = False
+
     def __init__(self, handler: Handler | None = None, *, port: int = 4242, protocol: int = C.NETLINK_ROUTE):
         self.handler = handler
         self.port = port

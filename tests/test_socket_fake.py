@@ -242,6 +242,7 @@ def test_malformed_reply_is_a_decode_error(kernel, sock):
 def test_taps_see_every_datagram_once(kernel, sock):
     """Socket.taps: called with (protocol, Received) for every datagram read, skipped ones included."""
     seen = []
+    kernel.feeds_taps = True
     Socket.taps.append(lambda proto, r: seen.append((proto, r.src_groups)))
     try:
         def answer(req, k):
@@ -253,6 +254,18 @@ def test_taps_see_every_datagram_once(kernel, sock):
     finally:
         Socket.taps.pop()
     assert seen == [(C.NETLINK_ROUTE, 1), (C.NETLINK_ROUTE, 0)]
+
+
+def test_taps_do_not_see_fake_datagrams_unless_asked(kernel, sock):
+    """Socket.taps watch the kernel: an in-memory peer's bytes reach them only with feeds_taps."""
+    seen = []
+    Socket.taps.append(lambda proto, r: seen.append(proto))
+    try:
+        kernel.handler = lambda req, k: [k.ack(req)]
+        sock.request(C.RTM_NEWLINK, 0, LINK)
+    finally:
+        Socket.taps.pop()
+    assert seen == []
 
 
 # -- dumps ----------------------------------------------------------------------------------------
