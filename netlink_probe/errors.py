@@ -51,9 +51,11 @@ class ProtocolViolation(NetlinkError):
 class DumpInterrupted(NetlinkError):
     """A dump carried NLM_F_DUMP_INTR: the table changed while it was read; results are inconsistent."""
 
-    def __init__(self, messages):
-        super().__init__(f"dump interrupted (NLM_F_DUMP_INTR) after {len(messages)} messages")
+    def __init__(self, messages, columns: dict | None = None):
+        count = len(messages) if columns is None else max((len(v) for v in columns.values()), default=0)
+        super().__init__(f"dump interrupted (NLM_F_DUMP_INTR) after {count} messages")
         self.messages = messages
+        self.columns = columns  # what Dump.columns() had decoded
 
 
 class Overrun(NetlinkError, OSError):

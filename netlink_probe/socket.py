@@ -299,21 +299,25 @@ class Socket:
                 continue
             if self.port != port:
                 port = self.port
-            mine = []
-            for m in msgs:
-                if m.seq == seq and m.pid == port:
-                    mine.append(m)
-                elif m.pid == port and m.seq in self._earlier:
-                    continue  # a late answer to an earlier request of ours
-                elif self._high_groups and not self._pktinfo:
-                    mine = None  # a multicast datagram of a group above 32, indistinguishable without PKTINFO
-                    self._keep(r)
-                    break
-                else:
-                    raise ProtocolViolation(f"reply {m!r} does not match request seq={seq} port={port}")
+            mine = self._answers(r, msgs, seq, port)
             if mine:
                 deadline = time.monotonic() + wait
                 yield r, mine
+
+    def _answers(self, r: calls.Received, msgs: list[codec.Message], seq: int, port: int):
+        """The messages of a kernel unicast datagram that answer *seq*; [] or None when none do."""
+        mine = []
+        for m in msgs:
+            if m.seq == seq and m.pid == port:
+                mine.append(m)
+            elif m.pid == port and m.seq in self._earlier:
+                continue  # a late answer to an earlier request of ours
+            elif self._high_groups and not self._pktinfo:
+                self._keep(r)  # a multicast datagram of a group above 32, indistinguishable without PKTINFO
+                return None
+            else:
+                raise ProtocolViolation(f"reply {m!r} does not match request seq={seq} port={port}")
+        return mine
 
     def _keep(self, r: calls.Received) -> None:
         if self._backlog is None:
@@ -400,68 +404,127 @@ class Socket:
 
 
 class Dump:
-    """The messages of one dump, read lazily; ``interrupted``/``done`` are known once exhausted.
+    """One dump, read once: iterate it for `Message`s, or call `columns()` for bulk decoding.
 
-    Iterating again after the end replays the messages (and re-raises the
-    error the dump ended with, if any).
+    ``interrupted`` (NLM_F_DUMP_INTR seen), ``done`` (the NLMSG_DONE) and
+    ``datagrams`` (the size of each) are known once it has been read to the end.
+    Messages are not kept: a dump of 100k objects would pin them all in memory
+    (and make Python's GC walk them); use `all()` for a list.
     """
 
     def __init__(self, sock: Socket, mtype: int, payload: bytes, flags: int, on_intr: str, timeout):
         if on_intr not in ("raise", "flag"):
             raise ValueError("on_intr must be 'raise' or 'flag'")
-        self.sock, self.on_intr = sock, on_intr
+        self.sock, self.on_intr, self.mtype = sock, on_intr, mtype
         self.interrupted = False
         self.done: codec.ErrorInfo | None = None
         self.datagrams: list[int] = []  # size of each datagram, for dump-chunking observations
         self.seq = sock.next_seq()
         self.request = codec.encode(mtype, flags | C.NLM_F_REQUEST | C.NLM_F_DUMP, payload, self.seq, sock.port)
         self._timeout = timeout
+        self._started = False
         sock._sent(self.seq)
         sock.send(self.request)
-        self._messages: list[codec.Message] | None = None
-        self._error: BaseException | None = None
+
+    def _start(self) -> None:
+        if self._started:
+            raise RuntimeError("a Dump is read once: keep the list from all() (or the columns) to reuse it")
+        self._started = True
 
     def __iter__(self):
-        if self._messages is not None:  # already read to the end: replay
-            yield from self._messages
-            if self._error is not None:
-                raise self._error
-            return
-        try:
-            yield from self._read()
-        except (KernelError, DumpInterrupted, ProtocolViolation) as e:
-            self._error = e
-            raise
-
-    def _read(self):
-        seen: list[codec.Message] = []
+        self._start()
+        count = 0
         for r, msgs in self.sock._reply_datagrams(self.seq, self._timeout):
             self.datagrams.append(len(r.data))
             for m in msgs:
                 if m.flags & C.NLM_F_DUMP_INTR:
                     self.interrupted = True
                 t = m.type
-                if t == C.NLMSG_DONE:
-                    self._messages = seen
-                    self.done = codec.parse_done(m)
-                    if self.done.error:
-                        raise KernelError(-self.done.error, self.done, self.request)
-                    if self.interrupted and self.on_intr == "raise":
-                        raise DumpInterrupted(seen)
+                if t < C.NLMSG_MIN_TYPE:
+                    if t == C.NLMSG_NOOP:
+                        continue
+                    self._end(m, count)
                     return
-                if t == C.NLMSG_ERROR:
-                    self._messages = seen
-                    info = codec.parse_error(m)
-                    if not info.error:
-                        raise ProtocolViolation(f"an ACK inside dump seq={self.seq}: {m!r}")
-                    raise KernelError(-info.error, info, self.request)
-                if t == C.NLMSG_NOOP:
-                    continue
-                seen.append(m)
+                count += 1
                 yield m
+
+    def _end(self, m: codec.Message, count, columns: dict | None = None) -> None:
+        """NLMSG_DONE or NLMSG_ERROR: finish the dump, raising what it ended with."""
+        if m.type == C.NLMSG_DONE:
+            self.done = codec.parse_done(m)
+            if self.done.error:
+                raise KernelError(-self.done.error, self.done, self.request)
+            if self.interrupted and self.on_intr == "raise":
+                raise DumpInterrupted(range(count), columns)
+            return
+        if m.type == C.NLMSG_ERROR:
+            info = codec.parse_error(m)
+            if not info.error:
+                raise ProtocolViolation(f"an ACK inside dump seq={self.seq}: {m!r}")
+            raise KernelError(-info.error, info, self.request)
+        raise ProtocolViolation(f"control message {m!r} inside dump seq={self.seq}")
 
     def all(self) -> list[codec.Message]:
         return list(self)
+
+    def columns(self, *names: str) -> dict[str, list]:
+        """Bulk-decode the dump: {name: one value per object} for header fields and attribute names.
+
+        Names are the family header's fields (``rtm_dst_len``) and the
+        attribute names of its space (``RTA_DST``); values are typed as in
+        `codec.rtnl` (absent attributes are None).  Validation is the same as
+        for iteration (sequence number, port id, well-formed bytes).
+        """
+        from .codec.columns import ColumnDecoder
+
+        self._start()
+        fam = codec.rtnl.family(self.mtype)
+        if fam is None:
+            raise ValueError(f"no bulk decoder for {C.MESSAGE_TYPES.get(self.mtype, self.mtype)} dumps")
+        dec = ColumnDecoder(fam[1], fam[2], names)
+        sock, seq = self.sock, self.seq
+        wait = sock.timeout if self._timeout is None else self._timeout
+        deadline = time.monotonic() + wait
+        count = 0
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise NetlinkTimeout(f"no reply to seq {seq} within {wait:g} s")
+            try:
+                r = sock._recv_live(left)
+            except NetlinkTimeout:
+                raise NetlinkTimeout(f"no reply to seq {seq} within {wait:g} s") from None
+            if r.src_pid != 0 or r.src_groups != 0 or r.pktinfo_group:
+                sock._keep(r)  # not a unicast from the kernel
+                continue
+            if r.truncated:
+                raise ProtocolViolation(f"datagram of {r.length} bytes truncated to {len(r.data)}")
+            data = r.data
+            fed = dec.feed(data, seq, sock.port)
+            if fed is None:  # malformed or foreign messages: the general path decides (and raises precisely)
+                mine = sock._answers(r, codec.parse(data), seq, sock.port)
+                if not mine:
+                    continue
+                data = b"".join(m.raw().ljust(codec.message.align(m.length), b"\0") for m in mine)
+                fed = dec.feed(data, seq, sock.port)
+                if fed is None:  # then an attribute is malformed: let the lazy codec say where
+                    for m in mine:
+                        if m.type >= C.NLMSG_MIN_TYPE:
+                            len(m.attrs(fam[1].size))
+                    raise ProtocolViolation(f"dump seq={seq}: datagram could not be decoded in bulk")
+            deadline = time.monotonic() + wait
+            self.datagrams.append(len(r.data))
+            k, flags, tail = fed
+            count += k
+            if flags & C.NLM_F_DUMP_INTR:
+                self.interrupted = True
+            for off, length, mtype, mflags in tail:
+                if mflags & C.NLM_F_DUMP_INTR:
+                    self.interrupted = True
+                if mtype == C.NLMSG_NOOP:
+                    continue
+                self._end(codec.Message(data, off, length, mtype, mflags, seq, sock.port), count, dec.columns)
+                return dec.columns
 
 
 class _TransportSocket(Socket):
