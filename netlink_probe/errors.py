@@ -52,9 +52,11 @@ class DumpInterrupted(NetlinkError):
     """A dump carried NLM_F_DUMP_INTR: the table changed while it was read; results are inconsistent."""
 
     def __init__(self, messages, columns: dict | None = None):
-        count = len(messages) if columns is None else max((len(v) for v in columns.values()), default=0)
+        """*messages*: the list read (from Dump.all() or request()), or just their number."""
+        count = messages if isinstance(messages, int) else len(messages)
         super().__init__(f"dump interrupted (NLM_F_DUMP_INTR) after {count} messages")
-        self.messages = messages
+        self.count = count
+        self.messages = None if isinstance(messages, int) else messages
         self.columns = columns  # what Dump.columns() had decoded
 
 

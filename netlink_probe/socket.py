@@ -433,6 +433,8 @@ class Dump:
 
     def __iter__(self):
         self._start()
+        # Only when the caller wants the exception to carry them (all()) are messages kept.
+        kept = self._keep_for_error
         count = 0
         for r, msgs in self.sock._reply_datagrams(self.seq, self._timeout):
             self.datagrams.append(len(r.data))
@@ -446,7 +448,11 @@ class Dump:
                     self._end(m, count)
                     return
                 count += 1
+                if kept is not None:
+                    kept.append(m)
                 yield m
+
+    _keep_for_error: list | None = None
 
     def _end(self, m: codec.Message, count, columns: dict | None = None) -> None:
         """NLMSG_DONE or NLMSG_ERROR: finish the dump, raising what it ended with."""
@@ -455,7 +461,7 @@ class Dump:
             if self.done.error:
                 raise KernelError(-self.done.error, self.done, self.request)
             if self.interrupted and self.on_intr == "raise":
-                raise DumpInterrupted(range(count), columns)
+                raise DumpInterrupted(self._keep_for_error if self._keep_for_error is not None else count, columns)
             return
         if m.type == C.NLMSG_ERROR:
             info = codec.parse_error(m)
@@ -465,6 +471,8 @@ class Dump:
         raise ProtocolViolation(f"control message {m!r} inside dump seq={self.seq}")
 
     def all(self) -> list[codec.Message]:
+        """Every message; a DumpInterrupted raised at the end carries them all in ``messages``."""
+        self._keep_for_error = []
         return list(self)
 
     def columns(self, *names: str) -> dict[str, list]:
