@@ -114,7 +114,7 @@ def test_monitor_shows_notifications_of_groups_above_32_with_their_number(netns,
     RTNLGRP_IPV4_MCADDR/IPV6_MCADDR (inet_ifmcaddr_notify, inet6_ifmcaddr_notify) when a device joins
     its all-hosts groups on coming up."""
     kmax, seen, count = high_groups_notified()
-    observe("multicast.ROUTE.veth_up_groups_above_32", sorted(seen))
+    observe("multicast.NETLINK_ROUTE.veth_up_groups_above_32", sorted(seen))
     if not seen:
         pytest.skip(f"this kernel accepts NETLINK_ROUTE groups up to {kmax} but sent nothing on any group "
                     f"above 32 while a veth came up with IPv4/IPv6 addresses (measured with one socket per group)")
