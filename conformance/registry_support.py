@@ -31,7 +31,9 @@ from netlink_probe import constants as C
 from netlink_probe import privileges
 from netlink_probe.codec import control, layouts as L
 from netlink_probe.errors import errno_name
-from netlink_probe.sys import calls, lib
+from netlink_probe.sys import calls
+
+from helpers import outcome  # noqa: E402  (conformance/ is on sys.path: conftest puts it there)
 
 # -- the numbers probed -----------------------------------------------------------------------
 MAX_LINKS = 32  # include/uapi/linux/netlink.h: MAX_LINKS (not exported by our binding)
@@ -42,15 +44,6 @@ SOCKET_TYPES = {"SOCK_STREAM": C.SOCK_STREAM, "SOCK_DGRAM": C.SOCK_DGRAM, "SOCK_
                 "SOCK_RDM": _pysocket.SOCK_RDM, "SOCK_SEQPACKET": C.SOCK_SEQPACKET}
 NOOP_SILENCE = 0.3  # seconds of silence that count as "no answer"
 GROUP_PROBE_LIMIT = 1 << 16  # ADD_MEMBERSHIP probing stops here even if the kernel kept accepting
-
-
-def outcome(fn, *args, **kwargs) -> str:
-    """'ok' or the errno name of the OSError fn raised."""
-    try:
-        fn(*args, **kwargs)
-        return "ok"
-    except OSError as e:
-        return errno_name(e.errno)
 
 
 def protocol_name(number: int) -> str:
@@ -611,35 +604,9 @@ def expected_row(context: str, protocol: int) -> dict[str, tuple[str, str]]:
 # =====================================================================================================
 # Multicast helpers
 # =====================================================================================================
-class PktinfoReceiver(calls.Receiver):
-    """calls.Receiver whose ancillary-data parser works.
-
-    Workaround: netlink_probe/sys/calls.py Receiver._cmsgs unpacks the cmsghdr
-    with struct format "=Nii", which struct rejects ('N' exists only in native
-    mode), so every datagram carrying a cmsg (NETLINK_PKTINFO,
-    LISTEN_ALL_NSID) raises struct.error.  Same logic with "@Nii".
-    """
-
-    def _cmsgs(self, r, total: int) -> None:
-        raw = bytes(calls.ffi.buffer(self.control, total))
-        off, hs = 0, self.hdr_size
-        while off + hs <= total:
-            clen, level, ctype = struct.unpack_from("@Nii", raw, off)
-            if clen < hs:
-                break
-            data = raw[off + hs: off + clen]
-            if level == lib.SOL_NETLINK and ctype == lib.NETLINK_PKTINFO and len(data) >= 4:
-                r.pktinfo_group = struct.unpack_from("=I", data)[0]
-            elif level == lib.SOL_NETLINK and ctype == lib.NETLINK_LISTEN_ALL_NSID and len(data) >= 4:
-                r.nsid = struct.unpack_from("=i", data)[0]
-            off += lib.np_cmsg_space(clen - hs)
-
-
 def listener(netns, *, bind: bool = True, pktinfo: bool = True, timeout: float = 0.3) -> Socket:
-    """A NETLINK_ROUTE socket for notifications, with a working PKTINFO parser."""
-    s = Socket(C.NETLINK_ROUTE, netns=netns, bind=bind, pktinfo=pktinfo, timeout=timeout)
-    s._rx = PktinfoReceiver(s.fd, s._rx.size)
-    return s
+    """A NETLINK_ROUTE socket for notifications (PKTINFO on: each datagram names its group)."""
+    return Socket(C.NETLINK_ROUTE, netns=netns, bind=bind, pktinfo=pktinfo, timeout=timeout)
 
 
 def run_ip(ns: NetNS, *args: str) -> subprocess.CompletedProcess:

@@ -43,14 +43,6 @@ def _row_id(row) -> str:
     return f"{ctx}-{protocol_name(p)}"
 
 
-def _bounding() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("CapBnd:"):
-                return int(line.split()[1], 16)
-    return 0
-
-
 @pytest.mark.parametrize("context", CONTEXTS)
 def test_matrix_child_ran_with_exactly_the_claimed_privileges(context):
     """commit_creds/capset (and create_user_ns for the userns contexts): the child that computed the matrix
@@ -59,7 +51,7 @@ def test_matrix_child_ran_with_exactly_the_claimed_privileges(context):
     ctx = privileges.context(context)
     want_uid = 0 if (ctx.uid is None or ctx.userns) else ctx.uid
     assert (hex(m["capeff"]), m["uid"], m["netns_is_host"]) == \
-        (hex(ctx.expected_capeff(_bounding())), want_uid, False)
+        (hex(ctx.expected_capeff(privileges.bounding_set())), want_uid, False)
 
 
 @pytest.mark.parametrize("row", ROWS, ids=_row_id)
@@ -164,7 +156,8 @@ def test_group_send_on_usersock_is_delivered_although_sendto_reports_econnrefuse
     """netlink_sendmsg: a datagram to a group is netlink_broadcast() to the members, then netlink_unicast()
     to nl_pid (0): NETLINK_USERSOCK has no kernel socket, so sendto() fails with ECONNREFUSED after the
     members already got the datagram."""
-    from registry_support import NOOP_REQUEST, outcome
+    from helpers import outcome
+    from registry_support import NOOP_REQUEST
 
     from netlink_probe import NetNS
     from netlink_probe.sys import calls

@@ -81,7 +81,7 @@ def capeff() -> int:
     raise PrivilegeError("no CapEff in /proc/self/status")
 
 
-def _bounding() -> int:
+def bounding_set() -> int:
     with open("/proc/self/status") as f:
         for line in f:
             if line.startswith("CapBnd:"):
@@ -101,7 +101,7 @@ def _write(path: str, text: str) -> None:
 
 def _become(ctx: Context) -> None:
     """In the child: take the privileges of *ctx*, then prove it."""
-    bounding = _bounding()
+    bounding = bounding_set()
     if ctx.uid is not None:
         mask = ctx.expected_capeff(bounding) if not ctx.userns else 0
         if mask:
