@@ -353,6 +353,23 @@ def _connector_cfg() -> KernelCfg:
         cn_bind if has_cn_bind else None)
 
 
+def _rdma_cfg() -> KernelCfg:
+    """NETLINK_RDMA gained NL_CFG_F_NONROOT_RECV with RDMA monitoring (v6.11: "RDMA/nldev: Add support
+    for RDMA monitoring" also added rdma_nl_notify_event()); before it, no flags."""
+    try:  # opening the socket autoloads ib_core on module kernels, so its symbols are in kallsyms
+        calls.close(calls.socket(C.AF_NETLINK, C.SOCK_RAW | C.SOCK_CLOEXEC, C.NETLINK_RDMA))
+    except OSError:
+        pass
+    syms = kernel_symbols("rdma_nl_notify_event")
+    monitor = bool(syms and syms["rdma_nl_notify_event"])
+    return KernelCfg(
+        "NETLINK_RDMA", "drivers/infiniband/core/netlink.c rdma_nl_net_init(): .input = rdma_nl_rcv"
+        + (", .flags = NL_CFG_F_NONROOT_RECV (v6.11+, rdma_nl_notify_event found in /proc/kallsyms)" if monitor
+           else ", no flags before v6.11 (rdma_nl_notify_event absent from /proc/kallsyms)"),
+        frozenset({NONROOT_RECV}) if monitor else frozenset(), True, True, True, "ack",
+        "rdma_nl_rcv_skb() acks control messages", exercised_here=False)
+
+
 def _static_cfgs() -> dict[int, KernelCfg]:
     E = frozenset()
     R = frozenset({NONROOT_RECV})
@@ -411,9 +428,6 @@ def _static_cfgs() -> dict[int, KernelCfg]:
             "netlink_kernel_create(&init_net, ...), .input = scsi_nl_rcv_msg, no flags",
             E, True, False, True, "silent", "scsi_nl_rcv_msg() discards a message shorter than its scsi_nl_hdr",
             exercised_here=False),
-        C.NETLINK_RDMA: KernelCfg(
-            "NETLINK_RDMA", "drivers/infiniband/core/netlink.c rdma_nl_net_init(): .input = rdma_nl_rcv, no flags",
-            E, True, True, True, "ack", "rdma_nl_rcv_skb() acks control messages", exercised_here=False),
         C.NETLINK_CRYPTO: KernelCfg(
             "NETLINK_CRYPTO", "crypto/crypto_user.c crypto_netlink_init(): .input = crypto_netlink_rcv, no flags",
             E, True, True, True, "ack", _RCV_SKB_ACK, exercised_here=False),
@@ -424,6 +438,7 @@ def _static_cfgs() -> dict[int, KernelCfg]:
 def kernel_cfgs() -> dict[int, KernelCfg]:
     cfgs = _static_cfgs()
     cfgs[C.NETLINK_CONNECTOR] = _connector_cfg()
+    cfgs[C.NETLINK_RDMA] = _rdma_cfg()
     return cfgs
 
 

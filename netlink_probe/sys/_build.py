@@ -34,6 +34,7 @@ HEADERS = """
 #include <linux/if_addr.h>
 #include <linux/if_arp.h>
 #include <linux/fib_rules.h>
+#include <linux/if_bridge.h>
 #include <linux/neighbour.h>
 #include <linux/net_namespace.h>
 #include <linux/veth.h>
@@ -49,7 +50,7 @@ PREFIXES = (
     "RTM_", "RTNLGRP_", "RTMGRP_", "RTA_", "RTN_", "RTPROT_", "RT_SCOPE_", "RT_TABLE_",
     "RTNH_F_", "RTAX_", "RTEXT_FILTER_", "RTNETLINK_",
     "IFLA_", "IFF_", "IFA_", "IFA_F_", "IF_OPER_", "IF_LINK_MODE_", "IN6_ADDR_GEN_MODE_", "ARPHRD_",
-    "FRA_", "FR_ACT_", "FIB_RULE_",
+    "FRA_", "FR_ACT_", "FIB_RULE_", "BRIDGE_VLANDB_",
     "NDA_", "NDTA_", "NDTPA_", "NTF_", "NUD_",
     "NETNSA_", "VETH_INFO_", "CTRL_", "GENL_",
     "CAP_", "_LINUX_CAPABILITY_",
@@ -102,6 +103,7 @@ struct rtmsg { unsigned char rtm_family; unsigned char rtm_dst_len; unsigned cha
                unsigned rtm_flags; };
 struct fib_rule_hdr { uint8_t family; uint8_t dst_len; uint8_t src_len; uint8_t tos; uint8_t table; uint8_t res1;
                       uint8_t res2; uint8_t action; uint32_t flags; };
+struct br_vlan_msg { uint8_t family; uint8_t reserved1; uint16_t reserved2; uint32_t ifindex; };
 struct rtnexthop { unsigned short rtnh_len; unsigned char rtnh_flags; unsigned char rtnh_hops; int rtnh_ifindex; };
 struct ndmsg { uint8_t ndm_family; uint8_t ndm_pad1; uint16_t ndm_pad2; int32_t ndm_ifindex; uint16_t ndm_state;
                uint8_t ndm_flags; uint8_t ndm_type; };
