@@ -21,3 +21,23 @@ def test_fresh_namespace_holds_only_loopback(rt):
     msgs = rt.dump("links").all()
     names = [(m.fixed(L.IFINFOMSG)[3], m.attrs(L.IFINFOMSG.size).str(C.IFLA_IFNAME)) for m in msgs]
     assert names == [(1, "lo")]
+
+
+def test_user_and_network_namespace_pair_is_owned_as_created():
+    """create_user_ns + copy_net_ns: the new netns is owned by the new user namespace, whose owner is uid 65534."""
+    import fcntl
+    import os
+
+    from netlink_probe.privileges import NOBODY, UserNetNS
+
+    with UserNetNS.create() as pair:
+        owner_fd = fcntl.ioctl(pair.net.fd, C.NS_GET_USERNS)  # nsfs: the user namespace owning this netns
+        try:
+            assert os.fstat(owner_fd).st_ino == os.fstat(pair.user_fd).st_ino
+        finally:
+            os.close(owner_fd)
+        uid = bytearray(4)
+        fcntl.ioctl(pair.user_fd, C.NS_GET_OWNER_UID, uid)
+        assert int.from_bytes(uid, "little") == NOBODY
+        with rtnl.Rtnl(pair.net) as r:  # a socket opened from outside lands in the pair's netns
+            assert [m.attrs(L.IFINFOMSG.size).str(C.IFLA_IFNAME) for m in r.dump("links")] == ["lo"]

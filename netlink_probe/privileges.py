@@ -127,6 +127,63 @@ def _become(ctx: Context) -> None:
         raise PrivilegeError(f"context {ctx.name}: uid is {os.getuid()}/{os.geteuid()}")
 
 
+class UserNetNS:
+    """A new user namespace owned by uid 65534 and a network namespace it owns, held by two fds.
+
+    Made by a short-lived child (unprivileged, then unshare(CLONE_NEWUSER|CLONE_NEWNET));
+    the parent keeps /proc/CHILD/ns/{user,net} open, so both vanish with the holder,
+    SIGKILL included.  ``net`` is a NetNS: sockets can be opened in it from outside,
+    and `run_as("userns_root_own_netns", ..., netns=...)` is the way to act *as* its root.
+    """
+
+    def __init__(self, user_fd: int, net):
+        self.user_fd, self.net = user_fd, net
+
+    @classmethod
+    def create(cls, timeout: float = 10.0) -> "UserNetNS":
+        from .netns import NetNS
+
+        ready_r, ready_w = os.pipe()
+        done_r, done_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                os.close(ready_r)
+                os.close(done_w)
+                _become(context("userns_root_own_netns"))
+                os.write(ready_w, b"1")
+                os.read(done_r, 1)  # the parent has opened the namespaces (or died: EOF)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(ready_w)
+        os.close(done_r)
+        try:
+            ready, _, _ = select.select([ready_r], [], [], timeout)
+            if not ready or os.read(ready_r, 1) != b"1":
+                raise PrivilegeError("the child could not create a user+network namespace pair")
+            user_fd = os.open(f"/proc/{pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+            net = NetNS(os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC), "userns-owned netns")
+        finally:
+            os.close(done_w)
+            os.close(ready_r)
+            _reap(pid)
+        return cls(user_fd, net)
+
+    def close(self) -> None:
+        self.net.close()
+        if self.user_fd >= 0:
+            os.close(self.user_fd)
+            self.user_fd = -1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def run_as(ctx: Context | str, fn, *args, netns=None, timeout: float = 60.0, **kwargs):
     """fn(*args, **kwargs) in a forked child with the privileges of *ctx*; returns its result.
 

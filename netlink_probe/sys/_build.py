@@ -41,6 +41,7 @@ HEADERS = """
 #include <linux/genetlink.h>
 #include <linux/if.h>
 #include <linux/capability.h>
+#include <linux/nsfs.h>
 """
 
 # Name prefixes exported as integer constants (macros or enum members).
@@ -59,7 +60,7 @@ PREFIXES = (
     "SOL_NETLINK", "SOL_SOCKET", "SO_RCVBUF", "SO_SNDBUF", "SO_RCVBUFFORCE", "SO_PASSCRED",
     "SO_PROTOCOL", "SO_TYPE", "SCM_CREDENTIALS",
     "MSG_PEEK", "MSG_TRUNC", "MSG_DONTWAIT", "MSG_CTRUNC",
-    "CLONE_NEWNET", "CLONE_NEWUSER", "CLONE_NEWNS",
+    "CLONE_NEWNET", "CLONE_NEWUSER", "CLONE_NEWNS", "NS_GET_USERNS", "NS_GET_OWNER_UID",
     "PR_SET_KEEPCAPS", "PR_GET_KEEPCAPS", "PR_CAPBSET_DROP", "PR_CAPBSET_READ",
     "PR_SET_NO_NEW_PRIVS", "PR_CAP_AMBIENT", "PR_SET_DUMPABLE",
     "POLLIN", "POLLERR", "POLLHUP",
