@@ -20,7 +20,9 @@ import pytest
 from helpers import ip_json
 
 import netlink_probe
+from netlink_probe import constants as C
 from netlink_probe import rtnl
+from netlink_probe.codec import layouts as L
 from netlink_probe.netns import entered
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(netlink_probe.__file__)))
@@ -73,7 +75,24 @@ def topology(netns_pair):
         r.do(rtnl.route("2001:db8:1::", 64, gateway="2001:db8::2", priority=100))
         r.do(rtnl.neigh(vb, "192.0.2.9", "00:11:22:33:44:55"))
         r.do(rtnl.neigh(vb, "2001:db8::9", "00:11:22:33:44:66"))
+        settle(r)
     return ns
+
+
+def settle(r: rtnl.Rtnl, timeout: float = 3.0) -> None:
+    """Wait until link flags and operstates stop changing (carrier and linkwatch work is asynchronous:
+    a bridge gains LOWER_UP a moment after its port comes up), so ip and we see the same state."""
+    def state():
+        return [(m.fixed(L.IFINFOMSG)[3], m.fixed(L.IFINFOMSG)[4], m.attrs(L.IFINFOMSG.size).u8(C.IFLA_OPERSTATE))
+                for m in r.dump("links")]
+    deadline = time.monotonic() + timeout
+    before = state()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = state()
+        if now == before:
+            return
+        before = now
 
 
 def field_diffs(theirs: list[dict], ours: list[dict], key) -> list[str]:

@@ -107,8 +107,9 @@ def test_link_up_with_the_peer_up_ends_in_up_running_lower_up(netns, rt, veth, o
     want = C.IFF_UP | C.IFF_RUNNING | C.IFF_LOWER_UP
     with listener(netns, C.RTNLGRP_LINK) as lis:
         rt.up(a)
-        notes = about_link(collect(lis, 3, until=lambda n: any(
-            d["header"]["ifi_flags"] & want == want for _, d in about_link(n, a))), a)
+        notes = about_link(collect(lis, 3, until=lambda n: any(  # linkwatch may take a second to say UP
+            d["header"]["ifi_flags"] & want == want and d["attrs"].get("IFLA_OPERSTATE") == C.IF_OPER_UP
+            for _, d in about_link(n, a))), a)
     first, last = notes[0][1], notes[-1][1]
     observe("link.veth_up_first_notification_lower_up", bool(first["header"]["ifi_flags"] & C.IFF_LOWER_UP))
     assert first["header"]["ifi_change"] == C.IFF_UP
