@@ -79,18 +79,26 @@ def topology(netns_pair):
     return ns
 
 
-def settle(r: rtnl.Rtnl, timeout: float = 3.0) -> None:
-    """Wait until link flags and operstates stop changing (carrier and linkwatch work is asynchronous:
-    a bridge gains LOWER_UP a moment after its port comes up), so ip and we see the same state."""
+def settle(r: rtnl.Rtnl, timeout: float = 5.0) -> None:
+    """Wait until linkwatch has given every up link (lo aside) an operstate and flags stop changing.
+
+    Carrier and operstate are set asynchronously (linkwatch may wait a second;
+    a bridge gains LOWER_UP after its port): without this, ip and we can see
+    different states of the same link.
+    """
     def state():
-        return [(m.fixed(L.IFINFOMSG)[3], m.fixed(L.IFINFOMSG)[4], m.attrs(L.IFINFOMSG.size).u8(C.IFLA_OPERSTATE))
-                for m in r.dump("links")]
+        return [(h[3], h[4], m.attrs(L.IFINFOMSG.size).u8(C.IFLA_OPERSTATE), h[2])
+                for m in r.dump("links") for h in [m.fixed(L.IFINFOMSG)]]
+
+    def linkwatch_done(links):
+        return all(oper != C.IF_OPER_UNKNOWN for _, flags, oper, kind in links
+                   if flags & C.IFF_UP and kind != C.ARPHRD_LOOPBACK)
     deadline = time.monotonic() + timeout
     before = state()
     while time.monotonic() < deadline:
         time.sleep(0.1)
         now = state()
-        if now == before:
+        if now == before and linkwatch_done(now):
             return
         before = now
 
