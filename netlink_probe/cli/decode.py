@@ -210,8 +210,7 @@ def describe(m, protocol: int = C.NETLINK_ROUTE) -> dict:
     d: dict = {"offset": m.offset, "len": m.length, "type": name or str(m.type), "type_number": m.type}
     if name and not known:
         d["type_named_by_headers"] = False
-    d["flags"] = flags_names(m.type, m.flags) if protocol == C.NETLINK_ROUTE or m.type < C.NLMSG_MIN_TYPE \
-        else _generic_flags(m.flags)
+    d["flags"] = flags_names(m.type, m.flags, protocol)
     d["flags_value"] = m.flags
     d["seq"], d["pid"] = m.seq, m.pid
     if m.type == C.NLMSG_ERROR:
@@ -238,19 +237,6 @@ def describe(m, protocol: int = C.NETLINK_ROUTE) -> dict:
     elif m.length > 16:
         d["payload"] = bytes(m.payload).hex()
     return d
-
-
-def _generic_flags(flags: int) -> list[str]:
-    out, rest = [], flags
-    for bit, n in ((C.NLM_F_REQUEST, "REQUEST"), (C.NLM_F_MULTI, "MULTI"), (C.NLM_F_ACK, "ACK"),
-                   (C.NLM_F_ECHO, "ECHO"), (C.NLM_F_DUMP_INTR, "DUMP_INTR"),
-                   (C.NLM_F_DUMP_FILTERED, "DUMP_FILTERED")):
-        if flags & bit:
-            out.append(n)
-            rest &= ~bit
-    if rest:
-        out.append(hex(rest))
-    return out
 
 
 def _errinfo(info, protocol: int) -> dict:

@@ -16,7 +16,7 @@ import argparse
 import sys
 import time
 
-from .. import constants as C
+from ..codec import flags_names
 from ..codec.errors import errno_name
 from ..errors import Overrun
 from ..socket import Socket
@@ -123,8 +123,7 @@ def record(n, protocol: int, *, full: bool = False) -> dict:
 
 
 def _flags(m, protocol):
-    from ..codec import flags_names
-    return flags_names(m.type, m.flags) if protocol == C.NETLINK_ROUTE else D._generic_flags(m.flags)
+    return flags_names(m.type, m.flags, protocol)
 
 
 def text(n, protocol: int, *, full: bool = False) -> str:
