@@ -26,8 +26,7 @@ def names_in_dump(rt) -> dict[int, str]:
 
 
 def rename(index: int, name: str) -> rtnl.Request:
-    # rtnl.set_link(index, name=...) collides with new_link's positional name: build it directly
-    return rtnl.new_link(name, None, index=index, create=False, excl=False)
+    return rtnl.set_link(index, name=name)
 
 
 def refused(rt, req) -> KernelError:
