@@ -145,35 +145,18 @@ class Attrs:
         return first
 
     def _entries(self) -> list[tuple[int, int, int]]:
-        """(type word, offset, nla_len) of every attribute, in wire order; builds the type index too."""
+        """(type word, offset, nla_len) of every attribute, in wire order (validated by _index first)."""
+        if self._first is None:
+            self._index()
         buf, off, end = self.buf, self.start, self.end
         unpack = _HDR.unpack_from
         out = []
         append = out.append
-        if self._first is not None:  # already validated by _index: just walk
-            while off + 4 <= end:
-                alen, atype = unpack(buf, off)
-                append((atype, off, alen))
-                off += (alen + 3) & ~3
-            self._all = out
-            return out
-        if off < 0 or end > len(buf):
-            raise _bad_span(buf, off, end)
-        first: dict[int, int] = {}
         while off + 4 <= end:
             alen, atype = unpack(buf, off)
-            if alen < 4:
-                raise DecodeError(off, f"nla_len {alen} is below the 4-byte header")
-            if off + alen > end:
-                raise DecodeError(off, f"nla_len {alen} runs past its parent (ends at {end})")
             append((atype, off, alen))
-            t = atype & NLA_TYPE_MASK
-            if t not in first:
-                first[t] = off
             off += (alen + 3) & ~3
-        if off < end and any(buf[off:end]):
-            raise DecodeError(off, f"{end - off} trailing bytes after the last attribute")
-        self._first, self._all = first, out
+        self._all = out
         return out
 
     def _view(self) -> memoryview:
