@@ -34,27 +34,21 @@ def mac_bytes(mac: str) -> bytes:
 
 
 # -- links ---------------------------------------------------------------------
-def link_attrs(*, name=None, mtu=None, address=None, link=None, master=None, group=None, txqlen=None,
-               net_ns_fd=None, net_ns_pid=None, target_netnsid=None, extra: bytes = b"") -> bytes:
+_LINK_U32 = (("mtu", C.IFLA_MTU), ("link", C.IFLA_LINK), ("master", C.IFLA_MASTER), ("group", C.IFLA_GROUP),
+             ("txqlen", C.IFLA_TXQLEN), ("net_ns_fd", C.IFLA_NET_NS_FD), ("net_ns_pid", C.IFLA_NET_NS_PID))
+
+
+def link_attrs(*, name=None, address=None, target_netnsid=None, extra: bytes = b"", **u32s) -> bytes:
+    """IFLA_* attributes of a link request; u32 ones by keyword (mtu, link, master, group, txqlen, net_ns_fd/pid)."""
+    unknown = set(u32s) - {k for k, _ in _LINK_U32}
+    if unknown:
+        raise TypeError(f"link_attrs: unknown attribute(s) {sorted(unknown)}")
     out = []
     if name is not None:
         out.append(A.string(C.IFLA_IFNAME, name))
-    if mtu is not None:
-        out.append(A.u32(C.IFLA_MTU, mtu))
+    out += [A.u32(t, u32s[k]) for k, t in _LINK_U32 if u32s.get(k) is not None]
     if address is not None:
         out.append(A.attr(C.IFLA_ADDRESS, mac_bytes(address)))
-    if link is not None:
-        out.append(A.u32(C.IFLA_LINK, link))
-    if master is not None:
-        out.append(A.u32(C.IFLA_MASTER, master))
-    if group is not None:
-        out.append(A.u32(C.IFLA_GROUP, group))
-    if txqlen is not None:
-        out.append(A.u32(C.IFLA_TXQLEN, txqlen))
-    if net_ns_fd is not None:
-        out.append(A.u32(C.IFLA_NET_NS_FD, net_ns_fd))
-    if net_ns_pid is not None:
-        out.append(A.u32(C.IFLA_NET_NS_PID, net_ns_pid))
     if target_netnsid is not None:
         out.append(A.s32(C.IFLA_TARGET_NETNSID, target_netnsid))
     return b"".join(out) + extra
