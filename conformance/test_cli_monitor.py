@@ -20,6 +20,7 @@ import pytest
 import netlink_probe
 from netlink_probe import NetNS, Socket, rtnl
 from netlink_probe import constants as C
+from netlink_probe import kernel_info
 from netlink_probe.kernel_info import group_range
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(netlink_probe.__file__)))
@@ -62,13 +63,8 @@ class Monitor:
 
 
 def veth_up_with_addresses(ns) -> None:
-    """The trigger: a veth pair brought up, with an IPv4 and an IPv6 address on one end."""
-    with rtnl.Rtnl(ns) as r:
-        a, b = r.add_veth("mon-a", "mon-b")
-        r.up(a)
-        r.up(b)
-        r.do(rtnl.new_addr(a, "192.0.2.1", 24))
-        r.do(rtnl.new_addr(a, "2001:db8::1", 64))
+    """The trigger (shared with kernel-info's probe)."""
+    kernel_info.veth_up_with_addresses(ns, ("mon-a", "mon-b"))
 
 
 def high_groups_notified() -> tuple[int, dict[int, set[int]], int]:

@@ -191,6 +191,17 @@ def _group_listeners(ns, max_group: int) -> dict:
     return out
 
 
+def veth_up_with_addresses(ns, names: tuple[str, str] = ("np0", "np1")) -> None:
+    """A veth pair brought up in *ns*, an IPv4 and an IPv6 address on one end: an event that makes the
+    kernel notify links, addresses, routes and (on recent kernels) multicast addresses, groups above 32."""
+    with rtnl.Rtnl(ns) as r:
+        a, b = r.add_veth(*names)
+        r.up(a)
+        r.up(b)
+        r.do(rtnl.new_addr(a, "192.0.2.1", 24))
+        r.do(rtnl.new_addr(a, "2001:db8::1", 64))
+
+
 def header_disagreements(*, cap: int = GROUP_CAP) -> dict:
     """Where this kernel goes beyond (or against) the UAPI headers the package was built with.
 
@@ -227,12 +238,7 @@ def header_disagreements(*, cap: int = GROUP_CAP) -> dict:
         listeners = _group_listeners(ns, kmax)
         try:
             rtnl.loopback_up(ns)
-            with rtnl.Rtnl(ns) as r:
-                a, b = r.add_veth("np0", "np1")
-                r.up(a)
-                r.up(b)
-                r.do(rtnl.new_addr(a, "192.0.2.1", 24))
-                r.do(rtnl.new_addr(a, "2001:db8::1", 64))
+            veth_up_with_addresses(ns)
             notified: dict[int, set[int]] = {}
             time.sleep(0.05)  # the notifications are queued synchronously; a margin for deferred work
             for g, sock in listeners.items():

@@ -174,11 +174,12 @@ class Attrs:
     def __len__(self) -> int:
         return len(self._all if self._all is not None else self._entries())
 
+    def _firsts(self) -> dict[int, int]:
+        """type -> offset of its first attribute (get/_scalar inline this: they are the hot path)."""
+        return self._first if self._first is not None else self._index()
+
     def __contains__(self, t: int) -> bool:
-        first = self._first
-        if first is None:
-            first = self._index()
-        return t in first
+        return t in self._firsts()
 
     def __repr__(self) -> str:
         return f"Attrs([{self.start}, {self.end}))"
@@ -190,17 +191,11 @@ class Attrs:
 
     def offset(self, t: int) -> int | None:
         """Offset in the buffer of the nlattr header of the first attribute of type *t*."""
-        first = self._first
-        if first is None:
-            first = self._index()
-        return first.get(t)
+        return self._firsts().get(t)
 
     def span(self, t: int) -> tuple[int, int] | None:
         """(start, end) in the buffer of the value of the first attribute of type *t*."""
-        first = self._first
-        if first is None:
-            first = self._index()
-        off = first.get(t)
+        off = self._firsts().get(t)
         if off is None:
             return None
         return off + 4, off + _HDR.unpack_from(self.buf, off)[0]
