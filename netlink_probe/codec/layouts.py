@@ -6,6 +6,7 @@ UAPI headers the package was built against; nothing here is typed by hand.
 from __future__ import annotations
 
 import struct
+from collections import namedtuple
 
 from ..sys import ffi
 from .errors import DecodeError
@@ -17,7 +18,7 @@ _SIGNED = {1: "b", 2: "h", 4: "i", 8: "q"}
 class Layout:
     """One C struct: unpack/pack by field name, with strict length checks."""
 
-    __slots__ = ("ctype", "name", "fields", "size", "_struct")
+    __slots__ = ("ctype", "name", "fields", "size", "_struct", "_tuple")
 
     def __init__(self, ctype: str):
         t = ffi.typeof(ctype)
@@ -39,6 +40,9 @@ class Layout:
         self.size: int = ffi.sizeof(t)
         self._struct = struct.Struct(fmt)
         assert self._struct.size == self.size, (ctype, fmt)
+        # Named fields (hdr.ifi_index); a flattened nested field "msg.nlmsg_len" becomes msg_nlmsg_len,
+        # padding such as ifinfomsg's __ifi_pad loses its leading underscores.
+        self._tuple = namedtuple(self.name, [n.replace(".", "_").lstrip("_") for n in names])
 
     @staticmethod
     def _code(ctype) -> str:
@@ -48,10 +52,11 @@ class Layout:
         return (_SIGNED if signed else _CODES)[size]
 
     def unpack(self, buf, offset: int = 0, end: int | None = None) -> tuple:
+        """The struct at *offset* as a named tuple (``.ifi_index``); DecodeError when *end* comes first."""
         end = len(buf) if end is None else end
         if offset + self.size > end:
             raise DecodeError(offset, f"{self.name} needs {self.size} bytes, {max(end - offset, 0)} left")
-        return self._struct.unpack_from(buf, offset)
+        return self._tuple._make(self._struct.unpack_from(buf, offset))
 
     def unpack_dict(self, buf, offset: int = 0, end: int | None = None) -> dict:
         return dict(zip(self.fields, self.unpack(buf, offset, end)))

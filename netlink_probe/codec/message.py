@@ -47,9 +47,12 @@ class Message:
     def raw(self) -> bytes:
         return bytes(self.buf[self.offset: self.offset + self.length])
 
-    def fixed(self, layout: Layout) -> tuple:
-        """The family header (ifinfomsg, rtmsg ...) at the start of the payload."""
+    def header(self, layout: Layout) -> tuple:
+        """The family header (ifinfomsg, rtmsg ...) at the start of the payload, by field name:
+        ``m.header(IFINFOMSG).ifi_index``."""
         return layout.unpack(self.buf, self.offset + HDRLEN, self.end)
+
+    fixed = header  # the older name, kept while callers move to header()
 
     def fixed_dict(self, layout: Layout) -> dict:
         return layout.unpack_dict(self.buf, self.offset + HDRLEN, self.end)
