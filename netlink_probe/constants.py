@@ -79,3 +79,7 @@ def group_number(name_or_number: str | int) -> int:
     if key in VALUES:
         return VALUES[key]
     raise ValueError(f"unknown group {name_or_number!r}: give a number or an RTNLGRP_ name")
+
+
+__all__ = ["ENUMS", "MESSAGE_TYPES", "NAMES", "PROTOCOLS", "PROTOCOL_NAMES", "RTNL_GROUPS", "VALUES", "enum_names",
+           "group_number", "names_by_prefix", "protocol_number", *NAMES]

@@ -14,6 +14,8 @@ import threading
 from . import constants as C
 from .sys import calls
 
+__all__ = ["NamespaceError", "NetNS", "entered", "inode_of_current"]
+
 _SELF = "/proc/thread-self/ns/net"
 _lock = threading.Lock()  # setns/unshare pairs must not interleave between threads of one caller
 

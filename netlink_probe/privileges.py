@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from . import constants as C
 from .sys import calls
 
+__all__ = ["CONTEXTS", "NOBODY", "ChildError", "Context", "PrivilegeError", "UserNetNS", "bounding_set", "capeff",
+           "context", "run_as"]
+
 NOBODY = 65534
 
 

@@ -8,11 +8,13 @@ from .. import constants as C
 from .attribute import Attrs
 from .attribute import attr as _attr
 from .errors import DecodeError, errno_name
+from .layouts import NLMSGHDR
 from .message import HDRLEN, Message, align
 from .message import encode as _encode
 
 _INT = struct.Struct("=i")
-_ECHO = struct.Struct("=IHHII")
+
+__all__ = ["ErrorInfo", "ExtAck", "encode_done", "encode_error", "encode_extack", "parse_done", "parse_error"]
 
 
 @dataclass
@@ -58,7 +60,7 @@ class ErrorInfo:
     """A decoded NLMSG_ERROR (error == 0 is an ACK) or NLMSG_DONE."""
 
     error: int  # as sent: 0 or a negative errno
-    echo_header: tuple | None  # (len, type, flags, seq, pid) of the request, for NLMSG_ERROR
+    echo_header: tuple | None  # the request's nlmsghdr (named: .nlmsg_seq ...), for NLMSG_ERROR
     echo_payload: bytes | None  # the request's payload; None when NLM_F_CAPPED
     capped: bool
     extack: ExtAck
@@ -78,14 +80,14 @@ def parse_error(m: Message) -> ErrorInfo:
     if end - p < 4 + HDRLEN:
         raise DecodeError(p, f"NLMSG_ERROR payload is {end - p} bytes, needs {4 + HDRLEN}")
     (err,) = _INT.unpack_from(buf, p)
-    echo = _ECHO.unpack_from(buf, p + 4)
+    echo = NLMSGHDR.unpack(buf, p + 4, end)
     capped = bool(m.flags & C.NLM_F_CAPPED)
     tlv_start = p + 4 + HDRLEN
     payload = None
     if not capped:
-        plen = max(echo[0] - HDRLEN, 0)
+        plen = max(echo.nlmsg_len - HDRLEN, 0)
         if tlv_start + plen > end:
-            raise DecodeError(p + 4, f"echoed request claims {echo[0]} bytes, only {end - p - 4} present")
+            raise DecodeError(p + 4, f"echoed request claims {echo.nlmsg_len} bytes, only {end - p - 4} present")
         payload = bytes(buf[tlv_start: tlv_start + plen])
         tlv_start += align(plen)
     ext = ExtAck()
@@ -139,7 +141,8 @@ def encode_error(request: bytes, error: int, *, capped: bool = False, extack: Ex
     """
     if len(request) < HDRLEN:
         raise ValueError(f"request of {len(request)} bytes has no nlmsghdr")
-    rlen, _, _, rseq, rpid = _ECHO.unpack_from(request, 0)
+    hdr = NLMSGHDR.unpack(request)
+    rlen, rseq, rpid = hdr.nlmsg_len, hdr.nlmsg_seq, hdr.nlmsg_pid
     if capped:
         echo, flags = bytes(request[:HDRLEN]), flags | C.NLM_F_CAPPED
     else:

@@ -3,6 +3,8 @@
 import errno as _errno
 
 # Where Python's errno table picks an alias, use the name the kernel source uses.
+__all__ = ["DecodeError", "errno_name"]
+
 _KERNEL_NAMES = {_errno.EOPNOTSUPP: "EOPNOTSUPP", _errno.EAGAIN: "EAGAIN", _errno.EDEADLK: "EDEADLK"}
 
 def errno_name(err: int) -> str:
