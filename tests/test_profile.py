@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from netlink_probe import profile as P
+from netlink_probe.profile import identity
 from netlink_probe.cli import diff as cli_diff
 from netlink_probe.cli import profile as cli_profile
 
@@ -116,11 +117,11 @@ def test_headers_version():
 def test_headers_version_fallback(monkeypatch, tmp_path):
     def no_dpkg(*a, **k):
         raise FileNotFoundError("dpkg-query")
-    monkeypatch.setattr(P.subprocess, "run", no_dpkg)
+    monkeypatch.setattr(identity.subprocess, "run", no_dpkg)
     h = tmp_path / "version.h"
     h.write_text("#define LINUX_VERSION_CODE 393659\n#define KERNEL_VERSION(a,b,c) x\n")
-    assert P._version_from_header(str(h)) == "6.1.187"
-    monkeypatch.setattr(P, "_version_from_header", lambda: None)
+    assert identity._version_from_header(str(h)) == "6.1.187"
+    monkeypatch.setattr(identity, "_version_from_header", lambda: None)
     assert P.headers_version() == "unknown"
 
 

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from netlink_probe import profile as P
-from netlink_probe import pytest_plugin as plugin
+from netlink_probe.pytest_plugin import outcomes, recorder
 
 pytest_plugins = ["pytester"]
 
@@ -293,7 +293,7 @@ def test_help_lists_option(project):
 # -- the recorder, in process -------------------------------------------------
 
 def test_recorder_conflicts_and_merge():
-    r = plugin.Recorder()
+    r = recorder.Recorder()
     r.record("a.b", "ok", where="t1")
     r.record("a.b", "ok", where="t2")
     assert r.conflicts == []
@@ -311,11 +311,11 @@ def test_recorder_conflicts_and_merge():
 
     out = r.worker_output()
     json.dumps(out)  # serialisable for xdist
-    c = plugin.Recorder()
+    c = recorder.Recorder()
     c.record("a.t", ["x", 1], where="gw1 test")
     c.record("a.z", True, where="gw1 test")
-    c.merge(out[plugin.WORKEROUTPUT_OBSERVATIONS], out[plugin.WORKEROUTPUT_CONFLICTS],
-            out[plugin.WORKEROUTPUT_ORIGINS], where="gw0")
+    c.merge(out[recorder.WORKEROUTPUT_OBSERVATIONS], out[recorder.WORKEROUTPUT_CONFLICTS],
+            out[recorder.WORKEROUTPUT_ORIGINS], where="gw0")
     assert c.observations == {"a.b": "ok", "a.t": ["x", 1], "a.z": True}
     assert c.conflicts == ["a.b"]
     c.merge({"a.z": 1}, where="gw2")  # True vs 1 is a difference
@@ -323,6 +323,6 @@ def test_recorder_conflicts_and_merge():
 
 
 def test_area_names():
-    assert plugin._area("conformance/test_links.py::test_x[1]") == "links"
-    assert plugin._area("conformance/test_perm.py") == "perm"
-    assert plugin._area("conformance/sub/checks.py::T::test") == "checks"
+    assert outcomes.area_of("conformance/test_links.py::test_x[1]") == "links"
+    assert outcomes.area_of("conformance/test_perm.py") == "perm"
+    assert outcomes.area_of("conformance/sub/checks.py::T::test") == "checks"

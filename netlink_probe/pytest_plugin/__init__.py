@@ -1,0 +1,59 @@
+"""pytest plugin: record what the kernel did, write the observation profile.
+
+Loaded by the checkout's root ``conftest.py`` with
+``pytest_plugins = ["netlink_probe.pytest_plugin"]`` (or ``-p
+netlink_probe.pytest_plugin``).  It gives
+
+* the ``--profile PATH`` option: write the profile (docs/profile.md) at the
+  end of the run, also when tests failed or none ran;
+* the ``observe`` fixture, a callable ``observe(key, value)``, and the
+  module-level :func:`record` with the same signature for helper code;
+* a per-area summary (one line per test module, with skip reasons) at the
+  end of the terminal report.
+
+    recorder   the observations of one process; what xdist workers hand over
+    outcomes   passed/failed/skipped per test, and per area for the summary
+    session    the per-session plugin object: counting, merging, writing, summary
+
+Under pytest-xdist each worker hands its observations to the controller
+through ``config.workeroutput``; the controller merges them in
+``pytest_testnodedown``.  Test counts come from the reports that reach the
+controller (or the single process).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from .recorder import Recorder, current_recorder, new_recorder, record
+from .session import ProfileSession
+
+__all__ = ["record", "Recorder", "current_recorder", "observe"]
+
+_SESSION_PLUGIN = "netlink_probe_session"
+
+
+@pytest.fixture(scope="session")
+def observe() -> Callable[[str, object], None]:
+    """A callable ``observe(key, value)`` that records an observation."""
+    return record
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("netlink-probe")
+    group.addoption(
+        "--profile",
+        dest="netlink_probe_profile",
+        metavar="PATH",
+        default=None,
+        help="write the observation profile (JSON, see docs/profile.md) to PATH, "
+        "also when tests fail",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    recorder = new_recorder()
+    if config.pluginmanager.get_plugin(_SESSION_PLUGIN) is None:
+        config.pluginmanager.register(ProfileSession(config, recorder), _SESSION_PLUGIN)

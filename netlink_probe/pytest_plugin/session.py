@@ -1,0 +1,129 @@
+"""The plugin's per-session object: feeds the recorder and the outcomes, then writes the profile
+and the end-of-run summary.
+
+Registered once per session by :func:`netlink_probe.pytest_plugin.pytest_configure`.  On an xdist
+worker it only hands the worker's observations to the controller; the controller (or the single
+process) counts outcomes, merges workers' observations in ``pytest_testnodedown`` and does the
+writing.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from netlink_probe.profile import build_profile, show_value, write_profile
+
+from .outcomes import Outcomes
+from .recorder import WORKEROUTPUT_OBSERVATIONS, Recorder
+
+__all__ = ["ProfileSession"]
+
+
+def _profile_path(config: pytest.Config) -> str | None:
+    """Where --profile asks to write, checked now so a bad path fails before the tests run."""
+    path = config.getoption("netlink_probe_profile", None)
+    if not path:
+        return None
+    full = os.path.join(str(config.invocation_params.dir), os.path.expanduser(path))
+    directory = os.path.dirname(full)
+    if not os.path.isdir(directory):
+        raise pytest.UsageError(f"--profile {path}: directory {directory} does not exist")
+    if os.path.isdir(full):
+        raise pytest.UsageError(f"--profile {path}: is a directory")
+    return full
+
+
+class ProfileSession:
+    """Per-session state, registered as a plugin object."""
+
+    def __init__(self, config: pytest.Config, recorder: Recorder) -> None:
+        self.config = config
+        self.recorder = recorder
+        self.is_worker = hasattr(config, "workerinput")
+        self.profile_path = None if self.is_worker else _profile_path(config)
+        self.outcomes = Outcomes()
+        self.lost_workers: list[str] = []
+        self.written: int | None = None
+        self.write_error: str | None = None
+
+    # -- counting (controller or single process) --------------------------
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not self.is_worker:
+            self.outcomes.note_test_report(report)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if not self.is_worker:
+            self.outcomes.note_collect_report(report)
+
+    # -- xdist -------------------------------------------------------------
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        output = getattr(node, "workeroutput", None) or {}
+        name = getattr(getattr(node, "gateway", None), "id", None) or "worker"
+        if WORKEROUTPUT_OBSERVATIONS not in output:
+            self.lost_workers.append(name)
+            return
+        self.recorder.merge_worker_output(output, where=name)
+
+    # -- the end -----------------------------------------------------------
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.is_worker:
+            self.config.workeroutput.update(self.recorder.worker_output())  # type: ignore[attr-defined]
+            return
+        if not self.profile_path:
+            return
+        try:
+            prof = build_profile(self.recorder.observations, self.outcomes.counts())
+            write_profile(self.profile_path, prof)
+            self.written = len(prof["observations"])
+        except (OSError, TypeError, ValueError) as e:
+            self.write_error = str(e)
+            if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED,
+                                      pytest.ExitCode.NO_TESTS_COLLECTED):
+                session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.is_worker:
+            return
+        tr = terminalreporter
+        areas = self.outcomes.by_area()
+        conflicts = self.recorder.conflicts
+        if not (areas or conflicts or self.profile_path or self.lost_workers):
+            return
+        tr.write_sep("=", "netlink-probe")
+        for name in sorted(areas):
+            a = areas[name]
+            tr.write_line(f"area {name}: {a.passed} passed, {a.failed} failed, {a.skipped} skipped")
+            for reason, n in sorted(a.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
+                tr.write_line(f"    {n} x {reason}")
+        if conflicts:
+            tr.write_line(
+                f"netlink-probe WARNING: {len(conflicts)} observation(s) recorded with different "
+                "values (nondeterministic; the last value was kept):",
+                yellow=True, bold=True,
+            )
+            for key in conflicts:
+                seen = self.recorder.conflict_values.get(key, [])
+                shown = ", ".join(f"{show_value(v)} ({where})" for v, where in seen)
+                tr.write_line(f"    {key}: {shown}", yellow=True)
+        if self.lost_workers:
+            tr.write_line(
+                "netlink-probe WARNING: no observations from crashed worker(s) "
+                + ", ".join(self.lost_workers),
+                yellow=True, bold=True,
+            )
+        if self.profile_path:
+            if self.write_error is not None:
+                tr.write_line(
+                    f"netlink-probe profile: could not write {self.profile_path}: {self.write_error}",
+                    red=True, bold=True,
+                )
+            elif self.written is not None:
+                tr.write_line(f"netlink-probe profile: {self.written} observations written to {self.profile_path}")
