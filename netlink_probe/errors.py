@@ -5,6 +5,7 @@ import errno as _errno
 import os
 
 from .codec.errors import DecodeError, errno_name
+from .codec.exchange import Kind, Outcome
 
 
 class NetlinkError(Exception):
@@ -67,5 +68,19 @@ class Overrun(NetlinkError, OSError):
         OSError.__init__(self, _errno.ENOBUFS, "receive queue overrun (ENOBUFS): messages were lost")
 
 
+def raise_for(outcome: Outcome, request: bytes | None = None) -> None:
+    """Raise what the final outcome of an exchange stands for; return when it is a success.
+
+    ERROR: KernelError with the errno and extended ack (*request*: the bytes
+    that were answered); VIOLATION: ProtocolViolation.
+    """
+    if outcome.kind is Kind.ERROR:
+        info = outcome.info
+        assert info is not None
+        raise KernelError(-info.error, info, request)
+    if outcome.kind is Kind.VIOLATION:
+        raise ProtocolViolation(outcome.reason)
+
+
 __all__ = ["errno_name", "DecodeError", "DumpInterrupted", "KernelError", "NetlinkError", "NetlinkTimeout", "Overrun",
-           "ProtocolViolation"]
+           "ProtocolViolation", "raise_for"]

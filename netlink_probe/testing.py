@@ -1,10 +1,11 @@
 """An in-memory netlink peer for unit tests (in the spirit of mdlayher/netlink's nltest).
 
-`FakeKernel` is a transport for `Socket.from_transport`: whatever the socket
-sends is recorded and handed to a *handler* that returns the datagrams "the
-kernel" answers with; datagrams can also be queued by hand (notifications,
-foreign ports, truncated or malformed bytes, overruns).  When the queue is
-empty a receive times out at once, so tests never wait.
+`FakeKernel` is a transport (see `netlink_probe.transport`) for an ordinary
+`Socket(transport=...)`: whatever the socket sends is recorded and handed to a
+*handler* that returns the datagrams "the kernel" answers with; datagrams can
+also be queued by hand (notifications, foreign ports, truncated or malformed
+bytes, overruns).  When the queue is empty a receive times out at once, so
+tests never wait.  Its memberships and options live here, as the kernel's do.
 
     kernel = FakeKernel(lambda req, k: [k.reply(req, C.RTM_NEWLINK, payload), k.ack(req)])
     with kernel.socket() as sock:
@@ -19,6 +20,7 @@ from __future__ import annotations
 import errno as _errno
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from . import codec
 from . import constants as C
@@ -41,9 +43,6 @@ class FakeKernel:
     ``OSError(ENOBUFS)`` for an overrun).
     """
 
-    # Socket.taps watch the real kernel (the conformance decode oracle); set True to feed them fakes.
-    feeds_taps = False
-
     def __init__(self, handler: Handler | None = None, *, port: int = 4242, protocol: int = C.NETLINK_ROUTE):
         self.handler = handler
         self.port = port
@@ -51,12 +50,45 @@ class FakeKernel:
         self.sent: list[bytes] = []  # every datagram the socket sent, as bytes
         self.destinations: list[tuple[int, int]] = []  # (port, groups) of each
         self.queue: deque = deque()
-        self.sock: Socket | None = None
+        self.options: dict[tuple[int, int], int] = {}  # (level, name) -> value, as set by the socket
+        self.groups: set[int] = set()
+        self.buffer = 0
         self.closed = False
 
-    # -- the transport interface used by Socket.from_transport ----------------
-    def attach(self, sock: Socket) -> None:
-        self.sock = sock
+    # -- the transport interface (netlink_probe.transport) ----------------------------------
+    def fileno(self) -> int:
+        return -1
+
+    def close(self) -> None:
+        self.closed = True
+
+    def bind(self, port: int, groups: int) -> None:
+        if port:
+            self.port = port
+        self.groups |= {bit + 1 for bit in range(32) if groups >> bit & 1}
+
+    def sockname(self) -> tuple[int, int]:
+        return self.port, sum(1 << (g - 1) for g in self.groups if g <= 32)
+
+    def setsockopt(self, level: int, name: int, value: int) -> None:
+        self.options[level, name] = value
+
+    def getsockopt(self, level: int, name: int) -> int:
+        return self.options.get((level, name), 0)
+
+    def join(self, group: int) -> None:
+        if group <= 0:
+            raise OSError(_errno.EINVAL, "invalid group")
+        self.groups.add(group)
+
+    def leave(self, group: int) -> None:
+        self.groups.discard(group)
+
+    def memberships(self) -> set[int]:
+        return set(self.groups)
+
+    def set_buffer(self, size: int) -> None:
+        self.buffer = size
 
     def send(self, data: bytes, port: int, groups: int) -> int:
         self.sent.append(bytes(data))
@@ -78,17 +110,10 @@ class FakeKernel:
         data = b"".join(item) if isinstance(item, (list, tuple)) else bytes(item)
         return Received(data, 0, 0, 0, len(data))
 
-    def close(self) -> None:
-        self.closed = True
-
     # -- making a socket ------------------------------------------------------------
-    def socket(self, *, timeout: float = 0.05, **options: bool) -> Socket:
-        """A Socket wired to this peer (options such as ext_ack=True are recorded on it)."""
-        sock = Socket.from_transport(self, self.protocol, port=self.port, timeout=timeout)
-        for name, on in options.items():
-            if on:
-                sock.set_option(name, True)
-        return sock
+    def socket(self, *, timeout: float = 0.05, **options: Any) -> Socket:
+        """``Socket(self.protocol, transport=self, ...)``: a socket wired to this peer."""
+        return Socket(self.protocol, transport=self, timeout=timeout, **options)
 
     # -- queueing datagrams by hand -------------------------------------------------
     def deliver(self, data: bytes | list, *, src_pid: int = 0, src_groups: int = 0, group: int | None = None,

@@ -12,6 +12,7 @@ import errno
 
 import pytest
 
+import netlink_probe.transport
 from netlink_probe import DecodeError, DumpInterrupted, KernelError, NetlinkTimeout, Overrun, ProtocolViolation, Socket
 from netlink_probe import codec
 from netlink_probe import constants as C
@@ -19,6 +20,7 @@ from netlink_probe.codec import attribute as A
 from netlink_probe.codec import layouts as L
 from netlink_probe.socket import Notification
 from netlink_probe.testing import FakeKernel, restamp
+from netlink_probe.transport import Tapped
 
 LINK = L.IFINFOMSG.pack(ifi_index=3)
 
@@ -239,33 +241,40 @@ def test_malformed_reply_is_a_decode_error(kernel, sock):
         sock.request(C.RTM_GETLINK, 0, LINK)
 
 
-def test_taps_see_every_datagram_once(kernel, sock):
-    """Socket.taps: called with (protocol, Received) for every datagram read, skipped ones included."""
+def test_tapped_transport_sees_every_datagram_once(kernel):
+    """transport.Tapped: tap(protocol, Received) for every datagram read, skipped ones included."""
     seen = []
-    kernel.feeds_taps = True
-    Socket.taps.append(lambda proto, r: seen.append((proto, r.src_groups)))
-    try:
+    with Socket(transport=Tapped(kernel, lambda proto, r: seen.append((proto, r.src_groups))), timeout=0.05) as s:
         def answer(req, k):
             k.deliver(link(req, "n", flags=0), src_groups=1)
             return [k.ack(req)]
         kernel.handler = answer
-        sock.request(C.RTM_NEWLINK, 0, LINK)
-        list(sock.notifications(0))
-    finally:
-        Socket.taps.pop()
+        s.request(C.RTM_NEWLINK, 0, LINK)
+        list(s.notifications(0))  # the notification comes from the backlog: not read (nor tapped) twice
     assert seen == [(C.NETLINK_ROUTE, 1), (C.NETLINK_ROUTE, 0)]
 
 
-def test_taps_do_not_see_fake_datagrams_unless_asked(kernel, sock):
-    """Socket.taps watch the kernel: an in-memory peer's bytes reach them only with feeds_taps."""
-    seen = []
-    Socket.taps.append(lambda proto, r: seen.append(proto))
-    try:
-        kernel.handler = lambda req, k: [k.ack(req)]
-        sock.request(C.RTM_NEWLINK, 0, LINK)
-    finally:
-        Socket.taps.pop()
-    assert seen == []
+def test_tapped_delegates_everything_but_recv(kernel):
+    """Options, memberships, port and close go through to the wrapped transport."""
+    with Socket(transport=Tapped(kernel, lambda proto, r: None), ext_ack=True, pktinfo=True) as s:
+        s.join(40)
+        assert s.memberships() == {40} == kernel.groups and s.port == kernel.port
+        assert s.get_option("pktinfo") == 1 and s.fd == -1
+    assert kernel.closed
+
+
+def test_socket_opens_its_transport_through_the_module_function(monkeypatch, kernel):
+    """Socket() calls netlink_probe.transport.open_kernel_transport at call time: a session can wrap it."""
+    opened, seen = [], []
+
+    def wrapper(protocol, sock_type, netns):
+        opened.append((protocol, netns))
+        return Tapped(kernel, lambda proto, r: seen.append(proto))
+    monkeypatch.setattr(netlink_probe.transport, "open_kernel_transport", wrapper)
+    kernel.handler = lambda req, k: [k.ack(req)]
+    with Socket(C.NETLINK_ROUTE, netns="/nowhere", timeout=0.05) as s:
+        assert s.request(C.NLMSG_NOOP, 0) == []
+    assert opened == [(C.NETLINK_ROUTE, "/nowhere")] and seen == [C.NETLINK_ROUTE]
 
 
 # -- dumps ----------------------------------------------------------------------------------------

@@ -5,13 +5,14 @@ dump of 100k routes that dominates.  `ColumnDecoder` instead hands a whole
 datagram to the binding's `np_scan` (one C call per ~32 KiB: split, check
 seq/pid, index the requested attribute types, read scalars) and turns the
 result into one Python list per field with list slicing and comprehensions.
-No I/O here: the socket layer feeds datagrams in (`Dump.columns`).
+No I/O here, and no protocol decisions: `codec.exchange` says which scanned
+messages answer the dump, `Dump.columns` feeds them in.
 """
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable
 
-from .. import constants as C
 from ..sys import ffi, lib
 from . import rtnl as R
 from .layouts import Layout
@@ -27,10 +28,10 @@ class ColumnDecoder:
     as text, "str"); an absent attribute is None; anything else is bytes.
     """
 
-    def __init__(self, layout: Layout, space: str, names):
+    def __init__(self, layout: Layout, space: str, names: Iterable[str]):
         self.layout = layout
         attr_numbers = {v: k for k, v in R.space_names(space).items()}
-        self.header: list[tuple[str, int, struct.Struct]] = []
+        self.header: list[tuple[str, int, struct.Struct | None]] = []
         self.attrs: list[tuple[str, int, str | None]] = []
         for name in names:
             if name in layout.fields:
@@ -45,6 +46,7 @@ class ColumnDecoder:
         self._cap = 0
         self._text_cap = 0
         self.columns: dict[str, list] = {n: [] for n in names}
+        self._scanned: tuple[bytes, int, int, list[int]] = (b"", 0, 0, [])
 
     def _ensure(self, n: int) -> None:
         if n > self._cap:
@@ -61,36 +63,32 @@ class ColumnDecoder:
             self._textbuf = ffi.new("char[]", 46 * count)
         return self._textbuf
 
-    def feed(self, data: bytes, seq: int, pid: int):
-        """Add the data messages of one datagram to the columns.
+    def scan(self, data: bytes, seq: int, pid: int) -> list[int] | None:
+        """Index every message of one datagram (one C call): (offset, length, type, flags) of each, flat.
 
-        Returns (number of data messages, OR of their flags, trailing control
-        messages as (offset, length, type, flags) tuples), or None when the
-        datagram needs the general path (malformed, or a message whose seq or
-        port id is not ours): the caller decides what that means.
+        None when a message is malformed or its seq or port id is not *seq*,
+        *pid*: `codec.exchange` then classifies the datagram message by message.
+        Which messages are replies is the exchange's decision, not the scanner's.
         """
         cap = len(data) // HDRLEN + 1
         self._ensure(cap)
-        nt = self.nt
-        buf = ffi.from_buffer(data)
-        n = lib.np_scan(buf, len(data), seq, pid, self.layout.size, self._types, nt,
+        self._buf = buf = ffi.from_buffer(data)
+        n = lib.np_scan(buf, len(data), seq, pid, self.layout.size, self._types, self.nt,
                         self._msg, self._off, self._len, self._val, self._present, cap)
         if n < 0:
             return None
-        msg = ffi.unpack(self._msg, 4 * n)
-        types = msg[2::4]
-        k = n
-        for i, t in enumerate(types):  # data messages come first; control ones (DONE, ERROR) end a dump
-            if t < C.NLMSG_MIN_TYPE:
-                k = i
-                break
-        tail = [tuple(msg[4 * i: 4 * i + 4]) for i in range(k, n)]
+        flat = ffi.unpack(self._msg, 4 * n)
+        self._scanned = (data, n, cap, flat)
+        return flat
+
+    def take(self, data: bytes, k: int) -> None:
+        """Append the first *k* messages of the datagram just scanned (data messages all) to the columns."""
+        scanned, n, cap, flat = self._scanned
+        if scanned is not data:
+            raise ValueError("take() reads the datagram of the last scan()")
         if not k:
-            return 0, 0, tail
-        starts = msg[0:4 * k:4]
-        flags = 0
-        for f in set(msg[3:4 * k:4]):
-            flags |= f
+            return
+        starts = flat[0:4 * k:4]
         cols = self.columns
         for name, off, st in self.header:
             base = HDRLEN + off
@@ -101,7 +99,7 @@ class ColumnDecoder:
                 cols[name] += [unpack(data, o + base)[0] for o in starts]
         for j, (name, _t, kind) in enumerate(self.attrs):  # column j starts at j * cap
             c = j * cap
-            everywhere = self._present[j] == n  # (a control message at the end has none: then not "everywhere")
+            everywhere = k == n and self._present[j] == n
             if kind in ("u8", "u16", "u32", "u64"):
                 vals = ffi.unpack(self._val + c, k)
                 cols[name] += vals if everywhere else [v if o else None
@@ -113,13 +111,12 @@ class ColumnDecoder:
                                for v, o in zip(ffi.unpack(self._val + c, k), offs)]
             elif kind == "ip":  # formatted in C, one call per datagram
                 out = self._text(k)
-                w = lib.np_format_ip(buf, self._off + c, self._len + c, k, out)
+                w = lib.np_format_ip(self._buf, self._off + c, self._len + c, k, out)
                 cols[name] += [t or None for t in ffi.buffer(out, w)[:-1].decode("ascii").split("\0")]
             else:
                 view = memoryview(data)
                 cols[name] += [None if not o else R.value(name, view[o:o + ln])
                                for o, ln in zip(ffi.unpack(self._off + c, k), ffi.unpack(self._len + c, k))]
-        return k, flags, tail
 
 
 def _field_offset(layout: Layout, name: str) -> tuple[int, struct.Struct | None]:

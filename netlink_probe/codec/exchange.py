@@ -1,0 +1,269 @@
+"""One request or dump in flight, as a sans-I/O state machine: whole datagrams in, verdicts out.
+
+The socket layer reads datagrams; `Exchange.receive` says what each one is to
+the request waiting for its answer (in the spirit of h11's receive_data /
+next_event and mdlayher/netlink's Validate).  The rules, in order:
+
+* a datagram from a user port (source nl_pid != 0) or from a multicast group
+  (source nl_groups != 0, or a NETLINK_PKTINFO group != 0) is never a reply:
+  NOT_MINE, the caller sets it aside for later;
+* a truncated datagram (MSG_TRUNC) is a VIOLATION; malformed bytes raise
+  `DecodeError` from the codec;
+* a message carrying our port id and the sequence number of an *earlier*
+  request (one in the `SequenceBook`: a dump abandoned half-read, a request
+  that timed out) is stale and skipped; a datagram of nothing else is STALE;
+* a message whose sequence number or port id is anything else is a
+  VIOLATION -- except on a socket that joined a group above 32 without
+  NETLINK_PKTINFO, where such a multicast datagram cannot be told from a
+  unicast one (its source nl_groups is 0): NOT_MINE;
+* the messages that answer are REPLIES (NLMSG_NOOP is nothing and dropped);
+  the answer ENDs at an ACK or NLMSG_DONE (``info``), at an errno in either
+  (ERROR), or -- a request without NLM_F_ACK -- after a reply without
+  NLM_F_MULTI.  Inside a dump an ACK or any other control message is a
+  VIOLATION.  NLM_F_DUMP_INTR on any message up to the end sets
+  ``Exchange.interrupted``.
+
+`Exchange.receive_scanned` is the same classification for the bulk decoder
+(`codec.columns`): its C scanner recognises "every message well-formed and
+ours" at once; anything else goes through the per-message rules above.
+"""
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from .. import constants as C
+from .control import ErrorInfo, parse_done, parse_error
+from .message import Message, parse
+
+_MIN_TYPE, _NOOP, _ERROR, _DONE = C.NLMSG_MIN_TYPE, C.NLMSG_NOOP, C.NLMSG_ERROR, C.NLMSG_DONE
+_INTR, _MULTI = C.NLM_F_DUMP_INTR, C.NLM_F_MULTI
+
+
+class Datagram(Protocol):
+    """What the exchange needs of a received datagram (`sys.calls.Received` has it)."""
+
+    data: bytes
+    src_pid: int
+    src_groups: int
+    pktinfo_group: int | None
+    length: int  # the datagram's true length; more than len(data) when truncated
+
+    @property
+    def truncated(self) -> bool: ...
+
+
+class SequenceBook:
+    """The sequence numbers a socket hands out and sends, the last *keep* of them remembered.
+
+    A late answer to a remembered one is stale, not foreign.  Numbers are
+    never 0 (multicast messages commonly carry 0) and wrap at 32 bits.
+    """
+
+    KEEP = 256
+
+    def __init__(self, first: int = 1, keep: int = KEEP):
+        self._next = first & 0xFFFFFFFF
+        self.keep = keep
+        self._sent: dict[int, None] = {}  # insertion-ordered: the oldest is dropped first
+
+    def next(self) -> int:
+        """A fresh sequence number (not yet remembered: `sent` does that)."""
+        seq = self._next or 1
+        self._next = (seq + 1) & 0xFFFFFFFF
+        return seq
+
+    def sent(self, seq: int) -> None:
+        sent = self._sent
+        sent.pop(seq, None)
+        sent[seq] = None
+        if len(sent) > self.keep:
+            del sent[next(iter(sent))]
+
+    def __contains__(self, seq: object) -> bool:
+        return seq in self._sent
+
+    def __len__(self) -> int:
+        return len(self._sent)
+
+
+class Kind(enum.Enum):
+    """What one datagram is to the exchange."""
+
+    NOT_MINE = "not mine"  # a notification or a user port's datagram: set it aside for later
+    STALE = "stale"  # nothing for this exchange (late answers to earlier requests): skip it
+    REPLIES = "replies"  # messages that answer; more to come
+    END = "end"  # the answer is complete (info: the ACK or NLMSG_DONE, None after a single-part reply)
+    ERROR = "error"  # the kernel answered with an errno (info)
+    VIOLATION = "violation"  # the datagram breaks the protocol (reason)
+
+
+@dataclass(slots=True)
+class Outcome:
+    """The verdict on one datagram.
+
+    ``replies``: the answering messages, in order (on the bulk path a
+    ``range(k)`` when they are the first k scanned messages).  ``end``: the
+    control message that ended the exchange, if one did.
+    """
+
+    kind: Kind
+    replies: Sequence = ()
+    info: ErrorInfo | None = None
+    reason: str = ""
+    end: Message | None = None
+
+
+NOT_MINE = Outcome(Kind.NOT_MINE)
+STALE = Outcome(Kind.STALE)
+
+
+def truncation(dgram: Datagram) -> str | None:
+    """Why a truncated datagram cannot be read (None when it is whole)."""
+    if dgram.truncated:
+        return f"datagram of {dgram.length} bytes truncated to {len(dgram.data)}"
+    return None
+
+
+class Exchange:
+    """The answer to one request (``dump=False``) or dump (``dump=True``) with sequence number *seq*.
+
+    *port*: the requesting socket's port id, which every answer carries.
+    *book*: the socket's earlier sequence numbers.  *ack*: the request asked
+    for an ACK (a request without one ends after a single-part reply).
+    *ambiguous*: the socket joined a group above 32 without NETLINK_PKTINFO.
+    """
+
+    def __init__(self, seq: int, port: int, book: SequenceBook | None = None, *, dump: bool = False,
+                 ack: bool = True, ambiguous: bool = False):
+        self.seq, self.port = seq, port
+        self.book = SequenceBook() if book is None else book
+        self.dump, self.ack, self.ambiguous = dump, ack, ambiguous
+        self.interrupted = False  # NLM_F_DUMP_INTR seen
+        self.finished = False
+        self._last_flags: int | None = None  # flags of the last reply so far
+
+    # -- the two ways in: one classification ---------------------------------------------------
+    def receive(self, dgram: Datagram) -> Outcome:
+        """Classify one whole datagram; the replies are `Message`s."""
+        out = self._sender(dgram)
+        return out if out is not None else self._messages(parse(dgram.data))
+
+    def receive_scanned(self, dgram: Datagram, scan: Callable[[bytes, int, int], list[int] | None]) -> Outcome:
+        """Classify one datagram through a bulk scanner (`ColumnDecoder.scan`).
+
+        *scan*(data, seq, port) returns (offset, length, type, flags) of every
+        message as one flat list when each is well-formed and carries our seq
+        and port, else None: the datagram then takes the per-message path of
+        `receive`.  Replies are ``range(k)`` (the first k scanned messages)
+        when they are a prefix, else `Message`s.
+        """
+        out = self._sender(dgram)
+        if out is not None:
+            return out
+        data = dgram.data
+        flat = scan(data, self.seq, self.port)
+        if flat is None:
+            return self._messages(parse(data))
+        seq, port = self.seq, self.port
+
+        def message(i: int) -> Message:
+            return Message(data, flat[4 * i], flat[4 * i + 1], flat[4 * i + 2], flat[4 * i + 3], seq, port)
+        return self._decide(flat[2::4], flat[3::4], message, range)
+
+    # -- the rules ---------------------------------------------------------------------------
+    def _sender(self, dgram: Datagram) -> Outcome | None:
+        if self.finished:
+            raise RuntimeError(f"exchange seq={self.seq} has finished: start a new one")
+        if dgram.src_pid or dgram.src_groups or dgram.pktinfo_group:
+            return NOT_MINE  # not a unicast from the kernel
+        reason = truncation(dgram)
+        return None if reason is None else Outcome(Kind.VIOLATION, reason=reason)
+
+    def _messages(self, msgs: list[Message]) -> Outcome:
+        seq, port = self.seq, self.port
+        for m in msgs:
+            if m.seq != seq or m.pid != port:
+                mine = self._mine(msgs)
+                if isinstance(mine, Outcome):
+                    return mine
+                msgs = mine
+                break
+
+        def prefix(k: int) -> Sequence:
+            return msgs if k == len(msgs) else msgs[:k]
+        return self._decide([m.type for m in msgs], [m.flags for m in msgs], msgs.__getitem__, prefix)
+
+    def _mine(self, msgs: list[Message]) -> list[Message] | Outcome:
+        """The messages answering us, checked one by one; or what the whole datagram is."""
+        seq, port = self.seq, self.port
+        mine = []
+        for m in msgs:
+            if m.seq == seq and m.pid == port:
+                mine.append(m)
+            elif m.pid == port and m.seq in self.book:
+                continue  # a late answer to an earlier request of ours
+            elif self.ambiguous:
+                return NOT_MINE  # a multicast datagram of a group above 32, indistinguishable without PKTINFO
+            else:
+                return Outcome(Kind.VIOLATION, reason=f"reply {m!r} does not match request seq={seq} port={port}")
+        return mine
+
+    def _decide(self, types: Sequence[int], flags: Sequence[int], message: Callable[[int], Message],
+                prefix: Callable[[int], Sequence]) -> Outcome:
+        """Replies and end of messages known to be ours (message i has types[i], flags[i])."""
+        n = len(types)
+        if not n:
+            return STALE
+        end = None
+        if min(types) >= _MIN_TYPE:  # only data messages: most datagrams of a dump
+            picks = None
+            seen = set(flags)
+        else:
+            picks = []
+            for i, t in enumerate(types):
+                if t < _MIN_TYPE:
+                    if t == _NOOP:
+                        continue
+                    if self.dump or t == _ERROR or t == _DONE:
+                        end = i
+                        break
+                picks.append(i)
+            seen = set(flags[:n if end is None else end + 1])
+        for f in seen:
+            if f & _INTR:
+                self.interrupted = True
+        if picks is None:
+            replies, last = prefix(n), n - 1
+        else:
+            last = picks[-1] if picks else -1
+            replies = prefix(len(picks)) if last == len(picks) - 1 else [message(i) for i in picks]
+        if last >= 0:
+            self._last_flags = flags[last]
+        if end is not None:
+            return self._end(message(end), replies)
+        if not (self.dump or self.ack) and self._last_flags is not None and not self._last_flags & _MULTI:
+            self.finished = True  # a request without ACK: a single-part reply is the whole answer
+            return Outcome(Kind.END, replies)
+        return Outcome(Kind.REPLIES, replies)
+
+    def _end(self, m: Message, replies: Sequence) -> Outcome:
+        """NLMSG_ERROR, NLMSG_DONE or (in a dump) another control message: the exchange is over."""
+        self.finished = True
+        t = m.type
+        if t == _ERROR:
+            info = parse_error(m)
+            if info.error:
+                return Outcome(Kind.ERROR, replies, info, end=m)
+            if self.dump:
+                return Outcome(Kind.VIOLATION, replies, info, f"an ACK inside dump seq={self.seq}: {m!r}", m)
+            return Outcome(Kind.END, replies, info, end=m)
+        if t == _DONE:
+            info = parse_done(m)
+            return Outcome(Kind.ERROR if info.error else Kind.END, replies, info, end=m)
+        return Outcome(Kind.VIOLATION, replies, reason=f"control message {m!r} inside dump seq={self.seq}", end=m)
+
+
+__all__ = ["NOT_MINE", "STALE", "Datagram", "Exchange", "Kind", "Outcome", "SequenceBook", "truncation"]

@@ -1,0 +1,175 @@
+"""The I/O below a `Socket`: an AF_NETLINK file descriptor, or anything shaped like one.
+
+A transport moves whole datagrams and keeps the socket's kernel-side state
+(address, options, memberships); it knows no netlink messages.  `Socket`
+validates what comes up (see `codec.exchange`).  The interface (`Transport`):
+
+    protocol                       the netlink protocol number
+    fileno() -> int                -1 when there is no file descriptor
+    bind(port, groups); sockname() -> (port id, nl_groups of groups 1..32)
+    setsockopt(level, name, value: int); getsockopt(level, name) -> int
+    join(group); leave(group); memberships() -> set[int]
+    send(data, port, groups) -> int
+    recv(timeout, flags) -> calls.Received | None   (None: nothing within timeout;
+                                                     OSError(ENOBUFS): an overrun)
+    set_buffer(size)               userspace receive buffer per datagram
+    close()
+
+`open_kernel_transport` makes the real one; `Socket` looks it up in this
+module at call time, so a test session can wrap it (monkeypatch), e.g. with
+`Tapped` to watch every datagram the kernel sends.  `netlink_probe.testing`
+has an in-memory one.
+"""
+from __future__ import annotations
+
+import errno as _errno
+import math
+import struct
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from . import constants as C
+from .sys import calls
+
+DEFAULT_BUFSIZE = 64 * 1024  # userspace buffer per recvmsg: dump datagrams stay below ~32 KiB
+
+
+class Transport(Protocol):
+    """What `Socket` needs below it (see the module docstring)."""
+
+    protocol: int
+
+    def fileno(self) -> int: ...
+    def bind(self, port: int, groups: int) -> None: ...
+    def sockname(self) -> tuple[int, int]: ...
+    def setsockopt(self, level: int, name: int, value: int) -> None: ...
+    def getsockopt(self, level: int, name: int) -> int: ...
+    def join(self, group: int) -> None: ...
+    def leave(self, group: int) -> None: ...
+    def memberships(self) -> set[int]: ...
+    def send(self, data: bytes, port: int, groups: int) -> int: ...
+    def recv(self, timeout: float, flags: int) -> calls.Received | None: ...
+    def set_buffer(self, size: int) -> None: ...
+    def close(self) -> None: ...
+
+
+class KernelTransport:
+    """A kernel AF_NETLINK socket: the file descriptor and the syscalls on it."""
+
+    def __init__(self, fd: int, protocol: int, bufsize: int = DEFAULT_BUFSIZE):
+        self.fd = fd
+        self.protocol = protocol
+        self._rx = calls.Receiver(fd, bufsize)
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            fd, self.fd = self.fd, -1
+            calls.close(fd)
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    # -- address and options --------------------------------------------------------------------
+    def bind(self, port: int, groups: int) -> None:
+        calls.bind(self.fd, port, groups)
+
+    def sockname(self) -> tuple[int, int]:
+        return calls.getsockname(self.fd)
+
+    def setsockopt(self, level: int, name: int, value: int) -> None:
+        calls.setsockopt_int(self.fd, level, name, value)
+
+    def getsockopt(self, level: int, name: int) -> int:
+        return calls.getsockopt_int(self.fd, level, name)
+
+    # -- multicast ----------------------------------------------------------------------------------
+    def join(self, group: int) -> None:
+        calls.setsockopt_int(self.fd, C.SOL_NETLINK, C.NETLINK_ADD_MEMBERSHIP, group)
+
+    def leave(self, group: int) -> None:
+        calls.setsockopt_int(self.fd, C.SOL_NETLINK, C.NETLINK_DROP_MEMBERSHIP, group)
+
+    def memberships(self) -> set[int]:
+        """NETLINK_LIST_MEMBERSHIPS, growing the buffer to the length the kernel reports."""
+        size = 4
+        while True:
+            data, needed = calls.getsockopt_bytes(self.fd, C.SOL_NETLINK, C.NETLINK_LIST_MEMBERSHIPS, size)
+            if needed <= size:
+                break
+            size = needed
+        groups = set()
+        for i, (word,) in enumerate(struct.iter_unpack("=I", data[: len(data) // 4 * 4])):
+            for bit in range(32):
+                if word >> bit & 1:
+                    groups.add(i * 32 + bit + 1)
+        return groups
+
+    # -- datagrams ----------------------------------------------------------------------------------
+    def send(self, data: bytes, port: int, groups: int) -> int:
+        return calls.sendto(self.fd, data, port, groups)
+
+    def set_buffer(self, size: int) -> None:
+        if size != self._rx.size:
+            self._rx = calls.Receiver(self.fd, size)
+
+    def recv(self, timeout: float, flags: int) -> calls.Received | None:
+        """poll() then a non-blocking recvmsg(): never blocks past *timeout*; None when nothing came."""
+        deadline = time.monotonic() + timeout
+        left = timeout
+        while True:
+            if not calls.poll_in(self.fd, max(0, math.ceil(left * 1000))):
+                return None
+            try:
+                return self._rx.recv(flags | C.MSG_DONTWAIT)
+            except OSError as e:
+                if e.errno not in (_errno.EAGAIN, _errno.EINTR) or flags & C.MSG_DONTWAIT:
+                    raise
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+
+
+def open_kernel_transport(protocol: int, sock_type: int, netns: Any = None) -> KernelTransport:
+    """A new AF_NETLINK socket of *protocol* created in *netns* (None: the calling thread's namespace)."""
+    if netns is None:
+        fd = calls.socket(C.AF_NETLINK, sock_type, protocol)
+    else:
+        from .netns import entered  # only "enter, open, leave" is needed here
+
+        with entered(netns):
+            fd = calls.socket(C.AF_NETLINK, sock_type, protocol)
+    return KernelTransport(fd, protocol)
+
+
+Tap = Callable[[int, calls.Received], None]
+
+
+class Tapped:
+    """*inner* with tap(protocol, received) called for every datagram it receives; all else is delegated.
+
+    The conformance suite feeds its decode oracle this way, wrapping
+    `open_kernel_transport`.  A tap must not raise.
+    """
+
+    def __init__(self, inner: Transport, tap: Tap):
+        self.inner = inner
+        self.tap = tap
+
+    def recv(self, timeout: float, flags: int) -> calls.Received | None:
+        r = self.inner.recv(timeout, flags)
+        if r is not None:
+            self.tap(self.inner.protocol, r)
+        return r
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+__all__ = ["DEFAULT_BUFSIZE", "KernelTransport", "Tap", "Tapped", "Transport", "open_kernel_transport"]
