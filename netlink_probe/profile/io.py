@@ -130,4 +130,5 @@ def load_profile(path: str | os.PathLike[str]) -> dict[str, Any]:
     except RecursionError:
         raise ProfileError(f"{name}: not valid JSON (nested too deeply)") from None
     _check_profile(data, name)
-    return data
+    profile: dict[str, Any] = data
+    return profile

@@ -1,0 +1,35 @@
+"""The kernel matrix: the conformance suite on the host kernel and on Debian guest kernels.
+
+    sudo scripts/kernel-matrix --kernels 6.1,6.12 --out results/
+
+For each kernel the suite runs once (on the host directly, on a guest kernel inside a
+virtme-ng VM that shares the host's root file system read-only); the profiles are diffed
+against the host's.  docs/kernel-matrix.md describes the outputs, the cache and the VM.
+
+    cli        command line and the run from start to summary.json
+    kernels    kernel specs, Debian release names, the unpacked-kernel cache
+    sources    apt sources: the host's Debian mirror, the private sources file
+    apt        apt-get/apt-cache with private state (never the host's)
+    vm         the guest: acceleration (KVM or TCG), its script, the vng command
+    suite      the interpreter and the pytest command (same on host and guests)
+    progress   running a command into logs while following pytest's progress
+    runs       one run of the suite (host or guest) and its result record
+    junit      counts and per-test times from JUnit reports
+    diffs      `netlink-probe diff` of each guest against the host
+    report     the summary table, summary.json and the exit status
+
+Python 3.11 standard library only (it drives the suite; it does not import the library).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["CHECKOUT", "MatrixError"]
+
+#: The checkout the suite runs from (this package lives in CHECKOUT/netlink_probe/matrix).
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+class MatrixError(Exception):
+    """A setup problem that stops the whole run (exit status 2) or fails one kernel."""

@@ -1,0 +1,200 @@
+"""scripts/kernel-matrix: the command line, and one run from setup to summary.json.
+
+For each kernel the suite runs once and leaves in --out:
+
+    <label>.profile.json   --profile output of the project's pytest plugin (if supported)
+    <label>.junit.xml      pytest --junitxml
+    <label>.stdout.log     pytest's stdout (guest: the VM's stdout)
+    <label>.stderr.log     pytest's stderr (guest: vng's and the guest's stderr)
+    <label>.cmd            the exact command (the vng line for guests)
+    <label>.diff.txt       `netlink-probe diff HOST GUEST` (guests only)
+    summary.json           per kernel: exit codes, counts, boot and run times, slowdown
+
+Exit status: 0 when every requested kernel booted and pytest finished with 0 (all passed),
+1 (test failures) or 5 (nothing collected), and every diff ran (exit 0 or 1); 1 when some kernel
+could not be fetched, did not boot, timed out, or pytest/diff errored out; 2 for usage and setup
+errors. Test failures are reported but only make the exit status non-zero with
+--fail-on-test-failures. See docs/kernel-matrix.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import CHECKOUT, MatrixError
+from .apt import Apt
+from .diffs import run_diffs
+from .kernels import cached_kernels, is_series, kernel_image, parse_kernel_list, pick_newest_cached, \
+    prepare_kernel
+from .progress import say
+from .report import add_slowdowns, overall_exit, print_summary, write_summary
+from .runs import host_label, run_guest_retrying, run_host
+from .sources import DEFAULT_KEYRING
+from .suite import DEFAULT_SUITE, PythonInfo, find_python, suite_command, supports_profile
+from .vm import GUEST_OUT, choose_accel, fast_mount_paths, find_vng, guest_script, vng_command
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="kernel-matrix",
+        description="Run the conformance suite on the host and on Debian guest kernels "
+                    "(virtme-ng VMs) and diff the observation profiles.")
+    p.add_argument("--kernels", default="6.1,6.12",
+                   help="comma-separated: a series (6.1, 6.12: newest Debian package), a "
+                        "release (6.1.0-57-amd64) or a path to boot/vmlinuz-RELEASE "
+                        "(default: %(default)s)")
+    p.add_argument("--out", default="results", help="output directory (default: %(default)s)")
+    p.add_argument("--host-only", action="store_true", help="run the host suite only")
+    p.add_argument("--no-host", action="store_true", help="skip the host run (and the diffs)")
+    p.add_argument("--pytest-args", default="", help='extra pytest arguments, e.g. "-k smoke"')
+    p.add_argument("--timeout", type=float, default=1800,
+                   help="seconds per kernel, boot included (default: %(default)s)")
+    p.add_argument("--cache", default=None, help="kernel cache (default: CHECKOUT/.kernels)")
+    p.add_argument("--accel", choices=("auto", "kvm", "tcg"), default="auto",
+                   help="guest acceleration; auto probes whether KVM really runs a guest")
+    p.add_argument("--cpus", type=int, default=2, help="guest CPUs (default: %(default)s)")
+    p.add_argument("--memory", default="2G", help="guest memory (default: %(default)s)")
+    p.add_argument("--python", default=None,
+                   help="interpreter with the project's test dependencies (default: this one, "
+                        "$NLP_PYTHON, or python3 on PATH)")
+    p.add_argument("--vng", default=None, help="vng executable (default: beside --python, PATH)")
+    p.add_argument("--mirror", default=None,
+                   help="Debian archive URL (default: the one in the host's apt sources)")
+    p.add_argument("--security-mirror", default=None, help="Debian security archive URL")
+    p.add_argument("--keyring", default=None, help=f"archive keyring (default: {DEFAULT_KEYRING})")
+    p.add_argument("--flavour", default="amd64", help="kernel flavour (default: %(default)s)")
+    p.add_argument("--offline", action="store_true",
+                   help="use only kernels already in the cache; no apt")
+    p.add_argument("--refresh", action="store_true",
+                   help="refresh the private apt lists even if younger than a day")
+    p.add_argument("--no-fast-python", dest="fast_python", action="store_false",
+                   help="do not give the guest a page-cached 9p export of the Python prefix")
+    p.add_argument("--full-diff", action="store_true",
+                   help="print the whole diff report, not only its summary and changed lines")
+    p.add_argument("--fail-on-test-failures", action="store_true",
+                   help="exit 1 also when tests failed (pytest exit 1)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print what would run (resolves kernels from the cache only)")
+    p.add_argument("--suite", default=DEFAULT_SUITE, help=argparse.SUPPRESS)
+    return p
+
+
+@dataclass
+class _Setup:
+    """What the run needs once the checks passed."""
+
+    py: PythonInfo
+    with_profile: bool
+    vng: str | None
+    apt: Apt | None
+
+
+def _setup(args: argparse.Namespace, out: Path, cache: Path, kernels: list[str]) -> _Setup:
+    """Check and prepare everything before the first run; MatrixError stops with exit 2."""
+    py = find_python(args.python)
+    if os.geteuid() != 0:
+        raise MatrixError("run as root (sudo): the suite and the VMs need it")
+    out.mkdir(parents=True, exist_ok=True)
+    cache.mkdir(parents=True, exist_ok=True)
+    with_profile = supports_profile(py.executable, args.suite)
+    if not with_profile:
+        print("kernel-matrix: this checkout's pytest has no --profile option; "
+              "running without profiles", file=sys.stderr)
+    vng = find_vng(py, args.vng) if kernels else None
+    apt = None
+    if kernels and not args.offline:
+        apt = Apt(cache, args.mirror, args.security_mirror, args.keyring)
+        apt.setup()
+    return _Setup(py, with_profile, vng, apt)
+
+
+def _run(args: argparse.Namespace, s: _Setup, out: Path, cache: Path,
+         kernels: list[str]) -> list[dict[str, Any]]:
+    """The host run, then each guest (fetched first when needed), then the diffs."""
+    results: list[dict[str, Any]] = []
+    host = None
+    if not args.no_host:
+        host = run_host(args, s.py, out, s.with_profile)
+        results.append(host)
+    guests = []
+    accel = None
+    for spec in kernels:
+        try:
+            kver, kimg = prepare_kernel(spec, cache, s.apt, args.flavour, args.refresh)
+        except MatrixError as e:
+            say(spec, f"error: {e}")
+            results.append({"label": spec, "kind": "guest", "status": "fetch-failed",
+                            "error": str(e)})
+            continue
+        if accel is None:  # probed once, with the first kernel
+            accel = choose_accel(args.accel, kimg, cache)
+        assert s.vng is not None
+        res = run_guest_retrying(args, s.py, s.vng, kver, kimg, accel, out, s.with_profile)
+        results.append(res)
+        guests.append(res)
+    if s.with_profile:
+        run_diffs(s.py, out, host, [g for g in guests if g["status"] == "ran"], args.full_diff)
+    add_slowdowns(results, out)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.host_only and args.no_host:
+        print("kernel-matrix: --host-only and --no-host exclude each other", file=sys.stderr)
+        return 2
+    args.pytest_extra = shlex.split(args.pytest_args)
+    out = Path(args.out)
+    if not out.is_absolute():
+        out = Path.cwd() / out
+    cache = Path(args.cache).resolve() if args.cache else CHECKOUT / ".kernels"
+    kernels = [] if args.host_only else parse_kernel_list(args.kernels)
+    try:
+        if args.dry_run:
+            return dry_run(args, find_python(args.python), out, cache, kernels)
+        setup = _setup(args, out, cache, kernels)
+    except MatrixError as e:
+        print(f"kernel-matrix: {e}", file=sys.stderr)
+        return 2
+    t0 = time.monotonic()
+    results = _run(args, setup, out, cache, kernels)
+    print_summary(results)
+    total = time.monotonic() - t0
+    print(f"total: {total:.0f} s", flush=True)
+    write_summary(out / "summary.json", results, total, setup.with_profile)
+    return overall_exit(results, args.fail_on_test_failures)
+
+
+def dry_run(args: argparse.Namespace, py: PythonInfo, out: Path, cache: Path,
+            kernels: list[str]) -> int:
+    """Print the commands a run would start (kernels resolved from the cache only)."""
+    print(f"python: {py.executable}")
+    if not args.no_host:
+        print(f"host {host_label()}: (cd {CHECKOUT} && " + shlex.join(
+            suite_command(py.executable, args.suite, str(out / host_label()), True,
+                          args.pytest_extra)) + ")")
+    have = cached_kernels(cache)
+    fast = fast_mount_paths(py.prefixes) if args.fast_python else []
+    for spec in kernels:
+        kver = pick_newest_cached(have, spec, args.flavour) if is_series(spec) else spec
+        if not kver:
+            print(f"{spec}: not cached yet (would be fetched with apt-get download)")
+            continue
+        script = f"/tmp/kernel-matrix-XXXX/{kver}.sh"
+        cmd = vng_command(args.vng or "vng", str(kernel_image(cache, kver)),
+                          "tcg" if args.accel == "auto" else args.accel,
+                          args.cpus, args.memory, str(out), str(CHECKOUT), script, fast)
+        print(f"{kver}: " + shlex.join(cmd))
+        print(guest_script(str(CHECKOUT), suite_command(
+            py.executable, args.suite, f"{GUEST_OUT}/{kver}", True, args.pytest_extra),
+            kver, fast))
+    return 0

@@ -1,0 +1,85 @@
+"""The suite's side: the interpreter that runs it, and the pytest command (the same on the host
+and in guests)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+
+from . import CHECKOUT, MatrixError
+
+__all__ = [
+    "DEFAULT_SUITE",
+    "PYTEST_OK",
+    "PythonInfo",
+    "probe_python",
+    "find_python",
+    "supports_profile",
+    "suite_command",
+]
+
+DEFAULT_SUITE = "conformance/"
+PYTEST_OK = (0, 1, 5)  # all passed, some failed, nothing collected
+
+
+@dataclass
+class PythonInfo:
+    """An interpreter with pytest and xdist: its real path and its prefixes (sys.prefix,
+    sys.base_prefix) for the guest's cached mount."""
+
+    executable: str
+    prefixes: list[str] = field(default_factory=list)
+
+
+def probe_python(candidate: str) -> PythonInfo | None:
+    """The interpreter behind candidate (a pyenv shim resolves to the real binary), if it
+    has pytest and pytest-xdist."""
+    code = ("import sys, json, pytest, xdist; "
+            "print(json.dumps([sys.executable, sys.prefix, sys.base_prefix]))")
+    try:
+        r = subprocess.run([candidate, "-c", code], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if r.returncode != 0:
+        return None
+    exe, prefix, base = json.loads(r.stdout.strip().splitlines()[-1])
+    return PythonInfo(os.path.realpath(exe), [prefix, base])
+
+
+def find_python(explicit: str | None) -> PythonInfo:
+    """--python, else $NLP_PYTHON, this interpreter or python3 on PATH: the first usable."""
+    cands = [explicit] if explicit else [os.environ.get("NLP_PYTHON"), sys.executable,
+                                         shutil.which("python3")]
+    for c in cands:
+        if c:
+            info = probe_python(c)
+            if info:
+                return info
+    raise MatrixError("no Python with pytest and pytest-xdist found; pass --python "
+                      "(under sudo, e.g. --python \"$(python3 -c 'import sys;print(sys.executable)')\")")
+
+
+def supports_profile(python: str, suite: str) -> bool:
+    """Whether this checkout's pytest knows --profile (the project's plugin)."""
+    try:
+        r = subprocess.run([python, "-m", "pytest", "--help", "-p", "no:cacheprovider", suite],
+                           cwd=CHECKOUT, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        return False
+    return "--profile" in r.stdout
+
+
+def suite_command(python: str, suite: str, out_prefix: str, with_profile: bool,
+                  extra: list[str]) -> list[str]:
+    """The suite command, the same on the host and in guests (out_prefix: '/dir/<label>')."""
+    cmd = [python, "-m", "pytest", suite, "-n", "auto", "-p", "no:cacheprovider"]
+    if with_profile:
+        cmd += ["--profile", out_prefix + ".profile.json"]
+    cmd += ["--junitxml", out_prefix + ".junit.xml", "-q"]
+    # progress as '[ 72/493]' so the live output tells how many tests there are
+    cmd += ["-o", "console_output_style=count"]
+    return cmd + list(extra)
