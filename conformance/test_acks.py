@@ -10,7 +10,7 @@ and appends extended-ack TLVs (NLM_F_ACK_TLVS) when NETLINK_EXT_ACK is on.
 from __future__ import annotations
 
 import pytest
-from socket_support import RawReader, answers, genl_family_id, header, msg, summary
+from support.raw_io import answers, genl_family_id, header, msg, RawReader, summary
 
 from netlink_probe import Socket, codec, rtnl
 from netlink_probe import constants as C

@@ -64,7 +64,7 @@ def test_address_dump_of_one_family_holds_only_that_family(rt, veth):
     """inet_dump_ifaddr/inet6_dump_ifaddr: RTM_GETADDR with ifa_family AF_INET6 dumps IPv6 addresses only."""
     rt.do(rtnl.new_addr(veth, "10.7.0.1", 24))
     rt.do(rtnl.new_addr(veth, "fd00:7::1", 64))
-    families = {m.fixed(L.IFADDRMSG)[0] for m in rt.dump("addrs", C.AF_INET6).all()}
+    families = {m.header(L.IFADDRMSG).ifa_family for m in rt.dump("addrs", C.AF_INET6).all()}
     assert families == {C.AF_INET6}
     assert "10.7.0.1" not in addresses(rt, C.AF_INET6)
 

@@ -17,7 +17,7 @@ import sys
 import time
 
 import pytest
-from helpers import ip_json
+from support.iproute2 import ip_json
 
 import netlink_probe
 from netlink_probe import constants as C
@@ -87,8 +87,8 @@ def settle(r: rtnl.Rtnl, timeout: float = 5.0) -> None:
     different states of the same link.
     """
     def state():
-        return [(h[3], h[4], m.attrs(L.IFINFOMSG.size).u8(C.IFLA_OPERSTATE), h[2])
-                for m in r.dump("links") for h in [m.fixed(L.IFINFOMSG)]]
+        return [(h.ifi_index, h.ifi_flags, m.attrs(L.IFINFOMSG.size).u8(C.IFLA_OPERSTATE), h.ifi_type)
+                for m in r.dump("links") for h in [m.header(L.IFINFOMSG)]]
 
     def linkwatch_done(links):
         return all(oper != C.IF_OPER_UNKNOWN for _, flags, oper, kind in links

@@ -13,8 +13,8 @@ import ipaddress
 import os
 
 import pytest
-from socket_support import (RawReader, add_addresses, add_blackhole_routes, address_of, flat, genl_family_id,
-                            msg, start_dump)
+from support.raw_io import (add_addresses, add_blackhole_routes, address_of, flat, genl_family_id, msg, RawReader,
+                            start_dump)
 
 from netlink_probe import Socket, codec, rtnl
 from netlink_probe import constants as C

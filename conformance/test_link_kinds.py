@@ -12,7 +12,8 @@ import os
 import struct
 
 import pytest
-from helpers import try_link_kind
+from support.expect import expect
+from support.link_kinds import DRIVER_SYMBOLS, TUN_REFUSAL, UNKNOWN_KIND, driver_present, link_kind
 
 from netlink_probe import KernelError, rtnl
 from netlink_probe import constants as C
@@ -21,11 +22,6 @@ from netlink_probe.codec import layouts as L
 from netlink_probe.netns import entered
 
 KINDS = ("veth", "bridge", "vxlan", "ifb", "macvlan", "dummy", "vlan", "bond", "vrf", "tun")
-# extack texts rtnl_newlink (or the kind's ->validate) gives when a kind cannot be created by RTM_NEWLINK
-REFUSALS = {"Unknown device type", "tun/tap creation via rtnetlink is not supported."}
-
-# IFLA_INFO_DATA a kind needs to be creatable at all (vrf_validate insists on a table)
-MINIMAL_DATA = {"vrf": A.u32(C.IFLA_VRF_TABLE, 10)}
 
 # linux/if_link.h enum macvlan_mode (an enum the binding does not export)
 MACVLAN_MODE_VEPA, MACVLAN_MODE_BRIDGE = 2, 4
@@ -46,18 +42,22 @@ def kind_of(msg) -> str | None:
 @pytest.mark.parametrize("kind", KINDS)
 def test_link_kind_is_created_or_refused_with_eopnotsupp(kind, observe):
     """rtnl_newlink: a kind is created, or refused with EOPNOTSUPP and an extack (unknown kind, or its ->validate)."""
-    result, ext = try_link_kind(kind, MINIMAL_DATA.get(kind, b""))
+    result, ext = link_kind(kind)  # kernel_info.link_kind: the least IFLA_INFO_DATA the kind needs (vrf: a table)
     observe(f"linkkind.{kind}", result)
-    assert result == "ok" or (result == "EOPNOTSUPP" and ext in REFUSALS), (result, ext)
+    created = ("EOPNOTSUPP", TUN_REFUSAL) if kind == "tun" else ("ok", None)  # tun_validate refuses even so
+    expect((result, ext), f"linkkind.{kind}") \
+        .when(driver_present(kind), created, name=DRIVER_SYMBOLS[kind],
+              why=f"the {kind} rtnl_link_ops are registered (built in, or autoloaded by request_module)") \
+        .otherwise(("EOPNOTSUPP", UNKNOWN_KIND))
 
 
 def test_tun_kind_is_refused_by_tun_validate_when_tun_is_built_in(observe):
     """tun_validate: RTM_NEWLINK kind "tun" is refused with its own extack; only the TUNSETIFF ioctl creates tun devices."""
-    result, ext = try_link_kind("tun")
-    if ext == "Unknown device type":
+    result, ext = link_kind("tun")
+    if ext == UNKNOWN_KIND:
         pytest.skip("the tun driver is not in this kernel (RTM_NEWLINK kind 'tun': EOPNOTSUPP 'Unknown device type')")
     observe("error.RTM_NEWLINK_kind_tun", result)
-    assert (result, ext) == ("EOPNOTSUPP", "tun/tap creation via rtnetlink is not supported.")
+    assert (result, ext) == ("EOPNOTSUPP", TUN_REFUSAL)
 
 
 def test_tun_device_made_by_tunsetiff_reports_kind_tun(netns, rt):
@@ -73,7 +73,7 @@ def test_tun_device_made_by_tunsetiff_reports_kind_tun(netns, rt):
         fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH22x", b"nptun0", IFF_TUN | IFF_NO_PI))
         msg = rt.get(rtnl.get_link(name="nptun0"))
         assert kind_of(msg) == "tun"
-        assert msg.fixed(L.IFINFOMSG)[2] == C.ARPHRD_NONE  # ifi_type: tun_net_initialize sets ARPHRD_NONE
+        assert msg.header(L.IFINFOMSG).ifi_type == C.ARPHRD_NONE  # ifi_type: tun_net_initialize sets ARPHRD_NONE
     finally:
         os.close(fd)
 
@@ -173,7 +173,7 @@ def test_dummy_reads_back_its_kind(rt, require_kind):
     rt.do(rtnl.new_link("dm0", "dummy"))
     msg = rt.get(rtnl.get_link(name="dm0"))
     assert kind_of(msg) == "dummy"
-    assert msg.fixed(L.IFINFOMSG)[4] & C.IFF_UP == 0
+    assert msg.header(L.IFINFOMSG).ifi_flags & C.IFF_UP == 0
 
 
 def test_vlan_id_reads_back_as_requested(rt, require_kind):
@@ -202,7 +202,7 @@ def test_bond_enslaves_a_veth_with_master_and_slave_flag(rt, require_kind):
 
 def test_vrf_table_reads_back_as_requested(rt):
     """vrf_newlink/vrf_fillinfo: IFLA_VRF_TABLE reads back as requested."""
-    result, ext = try_link_kind("vrf", MINIMAL_DATA["vrf"])
+    result, ext = link_kind("vrf")  # with the IFLA_VRF_TABLE vrf_validate insists on
     if result != "ok":
         pytest.skip(f"link kind 'vrf' unavailable: RTM_NEWLINK with IFLA_VRF_TABLE answered {result} ({ext!r})")
     rt.do(rtnl.new_link("vrf7", "vrf", A.u32(C.IFLA_VRF_TABLE, 1007)))
@@ -216,7 +216,7 @@ def test_vrf_without_table_is_refused(rt, observe):
         result, ext = "ok", None
     except KernelError as e:
         result, ext = e.errno_name, e.extack_msg
-    if ext == "Unknown device type":
+    if ext == UNKNOWN_KIND:
         pytest.skip("link kind 'vrf' unavailable: RTM_NEWLINK answered EOPNOTSUPP ('Unknown device type')")
     observe("error.RTM_NEWLINK_vrf_without_table", result)
     assert result == "EINVAL" and ext, (result, ext)

@@ -19,7 +19,7 @@ HDR = M.HDRLEN
 def names_in_dump(rt) -> dict[int, str]:
     out = {}
     for m in rt.dump("links").all():
-        idx = m.fixed(L.IFINFOMSG)[3]
+        idx = m.header(L.IFINFOMSG).ifi_index
         assert idx not in out, f"ifindex {idx} twice in one dump"
         out[idx] = m.attrs(L.IFINFOMSG.size).str(C.IFLA_IFNAME)
     return out
@@ -41,7 +41,7 @@ def test_getlink_by_index_returns_that_link(rt):
     a, _ = rt.add_veth("ga0", "ga1")
     (msg,) = rt.sock.request(C.RTM_GETLINK, 0, L.IFINFOMSG.pack(ifi_index=a), ack=False)
     assert msg.type == C.RTM_NEWLINK
-    assert msg.fixed(L.IFINFOMSG)[3] == a
+    assert msg.header(L.IFINFOMSG).ifi_index == a
     assert msg.attrs(L.IFINFOMSG.size).str(C.IFLA_IFNAME) == "ga0"
 
 
@@ -49,7 +49,7 @@ def test_getlink_by_name_finds_the_link_created_under_that_name(rt):
     """rtnl_getlink/rtnl_dev_get: with ifi_index 0 the kernel looks the device up by IFLA_IFNAME."""
     _, b = rt.add_veth("gb0", "gb1")
     msg = rt.get(rtnl.get_link(name="gb1"))
-    assert msg.fixed(L.IFINFOMSG)[3] == b
+    assert msg.header(L.IFINFOMSG).ifi_index == b
     assert msg.attrs(L.IFINFOMSG.size).str(C.IFLA_IFNAME) == "gb1"
 
 
@@ -57,7 +57,7 @@ def test_getlink_with_index_and_name_uses_the_index(rt):
     """rtnl_getlink: when ifi_index > 0 the device is found by index and IFLA_IFNAME is ignored."""
     a, _ = rt.add_veth("gc0", "gc1")
     msg = rt.get(rtnl.get_link(a, name="gc1"))
-    assert msg.fixed(L.IFINFOMSG)[3] == a
+    assert msg.header(L.IFINFOMSG).ifi_index == a
     assert msg.attrs(L.IFINFOMSG.size).str(C.IFLA_IFNAME) == "gc0"
 
 

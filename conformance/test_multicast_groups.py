@@ -7,12 +7,12 @@ from __future__ import annotations
 import functools
 import math
 import select
-import shutil
 
 import pytest
-from registry_support import (GROUP_PROBE_LIMIT, genl_groups, group_ranges, groups_to_words, listener,
-                              open_protocols, outcome, proc_net_netlink_groups, protocol_key, protocol_name,
-                              run_ip, words_to_groups)
+from support.probes import genl_groups, GROUP_PROBE_LIMIT, group_ranges, open_protocols, protocol_key, protocol_name
+from support.multicast import groups_to_words, listener, proc_net_netlink_groups, words_to_groups
+from support.outcome import outcome
+from support.iproute2 import have_ip, ip
 
 from netlink_probe import NetlinkTimeout, NetNS, Overrun, Socket, rtnl
 from netlink_probe import constants as C
@@ -193,7 +193,7 @@ def bridge_vlan_filtering() -> str:
     """'ok' when a bridge with VLAN filtering can be created, else what ip said — tried in a throwaway netns
     (a failed creation registers and unregisters the device, which would add events to the capture)."""
     with NetNS.create() as ns:
-        r = run_ip(ns, "link", "add", "np-br0", "type", "bridge", "vlan_filtering", "1")
+        r = ip(ns, "link", "add", "np-br0", "type", "bridge", "vlan_filtering", "1")
         return "ok" if r.returncode == 0 else r.stderr.strip() or f"exit {r.returncode}"
 
 
@@ -212,13 +212,12 @@ def high_group_capture() -> dict:
             for g in range(32, top + 1):
                 socks[g] = listener(ns)
                 socks[g].join(g)
-            have_ip = shutil.which("ip") and shutil.which("nsenter")
-            if have_ip:
-                r = run_ip(ns, "nexthop", "add", "id", "7", "blackhole")
+            if have_ip():
+                r = ip(ns, "nexthop", "add", "id", "7", "blackhole")
                 out["actions"]["nexthop"] = "ok" if r.returncode == 0 else r.stderr.strip() or f"exit {r.returncode}"
                 out["actions"]["bridge_vlan_filtering"] = bridge_vlan_filtering()
                 if out["actions"]["bridge_vlan_filtering"] == "ok":
-                    run_ip(ns, "link", "add", "np-br0", "type", "bridge", "vlan_filtering", "1")
+                    ip(ns, "link", "add", "np-br0", "type", "bridge", "vlan_filtering", "1")
             else:
                 out["actions"]["nexthop"] = "iproute2's ip or nsenter is not installed"
             with rtnl.Rtnl(ns) as rt:

@@ -14,7 +14,7 @@ import errno
 import time
 
 import pytest
-from socket_support import address_of, ipv4_addresses, link_names, target_attr_link_dump
+from support.raw_io import address_of, ipv4_addresses, link_names, target_attr_link_dump
 
 from netlink_probe import KernelError, Socket, rtnl
 from netlink_probe import constants as C

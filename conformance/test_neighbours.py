@@ -4,8 +4,7 @@ The veth pair stays down and without addresses (fixture quiet_net), so the kerne
 neighbour of its own (no ARP, ND or MLD traffic) and every entry in a dump is one we made.
 """
 import pytest
-from routes_support import (dump_neigh, extack_value, get_neigh, kernel_error, neigh_dsts,  # noqa: F401
-                            quiet_net)
+from support.routes import dump_neigh, extack_value, get_neigh, kernel_error, neigh_dsts
 
 from netlink_probe import constants as C
 from netlink_probe import rtnl

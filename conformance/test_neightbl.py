@@ -6,8 +6,8 @@ requesting namespace (neightbl_fill_param_info: NDTA_NAME + NDTA_PARMS with NDTP
 The tables themselves (thresholds, default parms) are global: only per-device parms are per namespace.
 """
 import pytest
-from routes_support import (SILENCE, collect, device_messages, dump_neightbl, extack_value,  # noqa: F401
-                            kernel_error, listener, ndtmsg, quiet_net, set_neightbl, table_messages)
+from support.routes import (collect, device_messages, dump_neightbl, extack_value, kernel_error, listener, ndtmsg,
+                            set_neightbl, SILENCE, table_messages)
 
 from netlink_probe import constants as C
 from netlink_probe import rtnl
@@ -20,7 +20,7 @@ fam_params = pytest.mark.parametrize("fam", ["inet", "inet6"])
 
 
 def _links(rt) -> set[int]:
-    return {m.fixed(L.IFINFOMSG)[3] for m in rt.dump("links")}
+    return {m.header(L.IFINFOMSG).ifi_index for m in rt.dump("links")}
 
 
 def _device_parms(rt, family) -> dict[int, dict]:

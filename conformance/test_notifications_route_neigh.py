@@ -1,8 +1,8 @@
 """Route and neighbour notifications: what the kernel multicasts on RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE
 and RTNLGRP_NEIGH for each change, and that nothing crosses into another namespace."""
 import pytest
-from routes_support import (SILENCE, collect, group_bit, kernel_error, listener, make_net, net, quiet_net,  # noqa: F401
-                            request_seq)
+from support.routes import collect, kernel_error, listener, make_net, request_seq, SILENCE
+from support.multicast import group_bit
 
 from netlink_probe import constants as C
 from netlink_probe import rtnl

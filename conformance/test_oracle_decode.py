@@ -4,9 +4,9 @@ One fresh namespace per process makes the kernel send each type at least
 once (replies, dumps, errors with extended acks and the notifications of
 seven groups); a local tap keeps the raw datagrams.  Each type is then
 checked on its own, so a disagreement names the message type.  Known pyroute2
-limitations are in ``oracle.ALLOWLIST`` (docs/pyroute2-allowlist.md).
+limitations are in ``support.allowlist.ALLOWLIST`` (docs/pyroute2-allowlist.md).
 
-Beyond this module, conftest.py's ``decode_oracle_session`` checks every
+Beyond this module, support.plugin's ``decode_oracle_session`` checks every
 message each process received from the kernel at the end of the session.
 """
 from __future__ import annotations
@@ -14,7 +14,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from oracle import ALLOWLIST, assert_decoders_agree, compare_message
+from support.allowlist import ALLOWLIST
+from support.decode_oracle import assert_decoders_agree, tap_kernel_transports
+from support.decode_compare import compare_message
 
 from netlink_probe import KernelError, NetNS, Overrun, Socket, rtnl
 from netlink_probe import constants as C
@@ -39,7 +41,7 @@ def _expect_error(r, req, errno_name):
     assert ei.value.errno_name == errno_name
 
 
-def _generate() -> dict[str, list[bytes]]:
+def _generate(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[bytes]]:
     """Make the kernel send every EXPECTED type in a fresh namespace; {type name: [raw messages]}."""
     captured: dict[str, list[bytes]] = {}
 
@@ -48,8 +50,8 @@ def _generate() -> dict[str, list[bytes]]:
             for m in M.parse(bytes(received.data)):
                 captured.setdefault(m.type_name, []).append(m.raw())
 
-    Socket.taps.append(tap)
-    try:
+    with monkeypatch.context() as mp:
+        tap_kernel_transports(mp, tap)  # every socket opened below is tapped, until the context ends
         with NetNS.create() as ns, NetNS.create() as peer, rtnl.Rtnl(ns) as r, Socket(netns=ns) as lis:
             for g in LISTEN:
                 lis.join(g)
@@ -94,37 +96,35 @@ def _generate() -> dict[str, list[bytes]]:
                         raise n
             for _ in lis.notifications(0.2):
                 pass
-    finally:
-        Socket.taps.remove(tap)
     return captured
 
 
-def captured() -> dict[str, list[bytes]]:
+def captured(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[bytes]]:
     if "msgs" not in _CACHE:
-        _CACHE["msgs"] = _generate()
+        _CACHE["msgs"] = _generate(monkeypatch)
     return _CACHE["msgs"]
 
 
 @pytest.mark.parametrize("mtype", EXPECTED)
-def test_each_message_type_decodes_the_same_in_pyroute2(mtype, record_property):
+def test_each_message_type_decodes_the_same_in_pyroute2(mtype, record_property, monkeypatch):
     """rtnetlink_rcv_msg/rtnl_notify/netlink_ack: every message of this type decodes the same in both decoders."""
-    msgs = captured().get(mtype)
-    assert msgs, f"the kernel sent no {mtype} in the generating namespace (types seen: {sorted(captured())})"
+    msgs = captured(monkeypatch).get(mtype)
+    assert msgs, f"the kernel sent no {mtype} in the generating namespace (types seen: {sorted(captured(monkeypatch))})"
     record_property("messages", len(msgs))
     assert assert_decoders_agree(msgs) == len(msgs)
 
 
-def test_every_type_received_is_compared(record_property):
+def test_every_type_received_is_compared(record_property, monkeypatch):
     """rtnetlink: the generating run received no message type outside those the decode oracle compares."""
-    seen = set(captured())
+    seen = set(captured(monkeypatch))
     record_property("types_seen", sorted(seen))
     assert seen <= set(EXPECTED), f"types received but not checked by type: {sorted(seen - set(EXPECTED))}"
 
 
-def test_error_with_extack_offset_decodes_the_same_in_pyroute2():
+def test_error_with_extack_offset_decodes_the_same_in_pyroute2(monkeypatch):
     """netlink_ack: an NLMSG_ERROR carrying NLMSGERR_ATTR_MSG and NLMSGERR_ATTR_OFFS decodes the same in pyroute2."""
     with_offset = []
-    for raw in captured()["NLMSG_ERROR"]:
+    for raw in captured(monkeypatch)["NLMSG_ERROR"]:
         (m,) = M.parse(raw)
         info = parse_error(m)
         if info.extack.offset is not None and info.extack.msg:

@@ -1,12 +1,12 @@
 """Oracles for routes, neighbours and neighbour tables: pyroute2 reads back the same kernel state, pyroute2's
 decoder reads the same bytes, and iproute2 (`ip -j -d`) breaks ties."""
 import pytest
-import oracle
-from helpers import ip_json
-from oracle import (assert_decoders_agree, assert_same, np_all, np_neightbl, pr_neighbours, pr_neightbls,  # noqa: F401
-                    pr_routes)
-from routes_support import (kernel_error, listener, multipath, net, quiet_net, raw_route,  # noqa: F401
-                            set_neightbl)
+from support.iproute2 import ip_json, ip_view
+from support.decode_oracle import assert_decoders_agree, tap_kernel_transports
+from support.compare import assert_same
+from support.normalise import np_all, np_neightbl
+from support.pyroute2_view import pr_neighbours, pr_neightbls, pr_routes
+from support.routes import kernel_error, listener, multipath, raw_route, set_neightbl
 
 from netlink_probe import Socket, constants as C
 from netlink_probe import rtnl
@@ -39,21 +39,22 @@ def _populate_routes(net, family):
 
 
 class Tap:
-    """Every NETLINK_ROUTE datagram this process receives while active (for the decode oracle)."""
+    """Every NETLINK_ROUTE datagram received by the sockets opened while it is active (for the decode oracle)."""
 
-    def __init__(self):
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
         self.datagrams = []
+        self._patch = monkeypatch.context()
 
     def __call__(self, protocol, received):
         if protocol == C.NETLINK_ROUTE:
             self.datagrams.append(received)
 
     def __enter__(self):
-        Socket.taps.append(self)
+        tap_kernel_transports(self._patch.__enter__(), self)
         return self
 
     def __exit__(self, *exc):
-        Socket.taps.remove(self)
+        self._patch.__exit__(*exc)
 
 
 @fam_params
@@ -108,7 +109,7 @@ def test_routes_agree_with_ip_route_show_table_all(net, fam):
     dumped = np_all(net.rt.dump("routes", family))
     ours = {(r["dst"], r["dst_len"], r["table"], r["priority"]): (r["gateway"], r["oif"]) for r in dumped}
     ip = {(r["dst"], r["dst_len"], r["table"], r.get("priority")): (r["gateway"], r.get("oif"))
-          for r in oracle.ip_view(net.ns, "route") if r["family"] == family}
+          for r in ip_view(net.ns, "route") if r["family"] == family}
     assert set(ip) == set(ours)
     for k, (gw, oif) in ours.items():
         assert ip[k][0] == gw, k
@@ -199,7 +200,7 @@ def test_neighbour_tables_agree_with_ip_ntable_show(quiet_net):
     """neightbl_dump_info: thresholds, gc interval and every parameter ip shows, per table and per device."""
     set_neightbl(quiet_net.rt, C.AF_INET6, "ndisc_cache", parms=[
         A.u32(C.NDTPA_IFINDEX, quiet_net.b), A.u64(C.NDTPA_RETRANS_TIME, 2000), A.u32(C.NDTPA_MCAST_PROBES, 6)])
-    names = {m.fixed(L.IFINFOMSG)[3]:
+    names = {m.header(L.IFINFOMSG).ifi_index:
              m.attrs(L.IFINFOMSG.size).str(C.IFLA_IFNAME) for m in quiet_net.rt.dump("links")}
     fam = {C.AF_INET: "inet", C.AF_INET6: "inet6"}
     ours = {}
@@ -220,10 +221,10 @@ def test_neighbour_tables_agree_with_ip_ntable_show(quiet_net):
     assert ip[("inet6", "ndisc_cache", "rn-b")]["retrans"] == 2000
 
 
-def test_route_and_neighbour_notifications_decode_alike_in_pyroute2(net):
+def test_route_and_neighbour_notifications_decode_alike_in_pyroute2(net, monkeypatch):
     """rtmsg_fib / inet6_rt_notify / __neigh_notify: every multicast byte-for-byte decodes the same in pyroute2."""
     groups = (C.RTNLGRP_IPV4_ROUTE, C.RTNLGRP_IPV6_ROUTE, C.RTNLGRP_NEIGH)
-    with listener(net.ns, *groups) as lis, Tap() as tap:
+    with Tap(monkeypatch) as tap, listener(net.ns, *groups) as lis:  # the tap first: it sees the listener's socket
         _populate_routes(net, C.AF_INET)
         _populate_routes(net, C.AF_INET6)
         net.rt.do(rtnl.route("10.9.0.0", 16, gateway="10.1.0.2", cmd=C.RTM_DELROUTE, flags=0))
@@ -235,16 +236,17 @@ def test_route_and_neighbour_notifications_decode_alike_in_pyroute2(net):
     assert assert_decoders_agree(tap.datagrams) > 0
 
 
-def test_error_and_extack_replies_decode_alike_in_pyroute2(quiet_net, netns):
+def test_error_and_extack_replies_decode_alike_in_pyroute2(quiet_net, netns, monkeypatch):
     """netlink_ack / netlink_dump_done with extack TLVs (text, offset, missing type) decode alike in pyroute2."""
     dump_junk = L.RTMSG.pack(rtm_family=C.AF_INET, rtm_dst_len=8)
-    with Tap() as tap, rtnl.Rtnl(netns, strict=True) as rs:
+    # the tap sees the sockets opened after it: a fresh one in the namespace for the requests
+    with Tap(monkeypatch) as tap, rtnl.Rtnl(netns) as r, rtnl.Rtnl(netns, strict=True) as rs:
         errors = [
-            kernel_error(quiet_net.rt.do, rtnl.route("10.5.0.0", 33, oif=quiet_net.a)),  # text
-            kernel_error(quiet_net.rt.do, rtnl.neigh(quiet_net.a, None, "02:00:00:00:00:01")),  # text
-            kernel_error(quiet_net.rt.get, rtnl.neigh(quiet_net.a, None, cmd=C.RTM_GETNEIGH, flags=0, state=0)),
+            kernel_error(r.do, rtnl.route("10.5.0.0", 33, oif=quiet_net.a)),  # text
+            kernel_error(r.do, rtnl.neigh(quiet_net.a, None, "02:00:00:00:00:01")),  # text
+            kernel_error(r.get, rtnl.neigh(quiet_net.a, None, cmd=C.RTM_GETNEIGH, flags=0, state=0)),
             kernel_error(lambda: rs.sock.dump(C.RTM_GETROUTE, dump_junk).all()),  # in NLMSG_DONE
-            kernel_error(set_neightbl, quiet_net.rt, C.AF_INET, "arp_cache", parms=[
+            kernel_error(set_neightbl, r, C.AF_INET, "arp_cache", parms=[
                 A.u32(C.NDTPA_IFINDEX, quiet_net.a), A.u32(C.NDTPA_BASE_REACHABLE_TIME, 1)]),  # offset
         ]
     assert all(e.extack_msg or e.miss_type is not None or e.extack_offset is not None for e in errors)

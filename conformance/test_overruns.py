@@ -9,7 +9,7 @@ SOCK_MIN_RCVBUF; notifications come from IPv4 addresses added in one batched dat
 """
 from __future__ import annotations
 
-from socket_support import RawReader, add_addresses, drain, msg
+from support.raw_io import add_addresses, drain, msg, RawReader
 
 from netlink_probe import Socket, codec, rtnl
 from netlink_probe import constants as C

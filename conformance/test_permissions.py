@@ -16,9 +16,13 @@ from __future__ import annotations
 import os
 
 import pytest
-from registry_support import DOC_PATH, doc_release, expected_row, genl_groups, kernel_cfgs, open_protocols
-from registry_support import permission_matrix as _permission_matrix
-from registry_support import protocol_key, protocol_name, render_doc
+from support.permission_doc import DOC_PATH, doc_release
+from support.permission_matrix import expected_row
+from support.probes import genl_groups, open_protocols
+from support.kernel_rules import kernel_cfgs
+from support.permission_matrix import permission_matrix as _permission_matrix
+from support.probes import protocol_key, protocol_name
+from support.permission_doc import render_doc
 
 from netlink_probe import constants as C
 from netlink_probe import privileges
@@ -136,7 +140,7 @@ def test_generic_netlink_admin_groups_refuse_unprivileged_members():
     """genl_bind: the groups this kernel's families flag GENL_MCAST_CAP_NET_ADMIN/SYS_ADMIN (listed in
     registry_support.GENL_ADMIN_GROUPS from the source) refuse nobody and accept CAP_NET_ADMIN; all other
     generic netlink groups accept nobody (NL_CFG_F_NONROOT_RECV)."""
-    from registry_support import GENL_ADMIN_GROUPS
+    from support.kernel_rules import GENL_ADMIN_GROUPS
     groups = genl_groups()
     flagged = {g: owner for g, owner in groups.items() if owner in GENL_ADMIN_GROUPS}
     if not flagged:
@@ -156,8 +160,8 @@ def test_group_send_on_usersock_is_delivered_although_sendto_reports_econnrefuse
     """netlink_sendmsg: a datagram to a group is netlink_broadcast() to the members, then netlink_unicast()
     to nl_pid (0): NETLINK_USERSOCK has no kernel socket, so sendto() fails with ECONNREFUSED after the
     members already got the datagram."""
-    from helpers import outcome
-    from registry_support import NOOP_REQUEST
+    from support.outcome import outcome
+    from support.permission_matrix import NOOP_REQUEST
 
     from netlink_probe import NetNS
     from netlink_probe.sys import calls

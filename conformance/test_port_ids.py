@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 
-from socket_support import RawReader, msg, signed
+from support.raw_io import msg, RawReader, signed
 
 from netlink_probe import NetNS, Socket, codec
 from netlink_probe import constants as C

@@ -7,9 +7,9 @@ netlink_kernel_cfg written down (with its citation) in registry_support.kernel_c
 from __future__ import annotations
 
 import pytest
-from registry_support import (MAX_LINKS, NEGATIVE_PROTOCOLS, NEVER_REGISTERED, PROTOCOL_NUMBERS, SOCKET_TYPES,
-                              kernel_cfgs, noop_table, open_protocols, predict_noop, protocol_key,
-                              protocol_name, socket_outcome, socket_table, socket_table_fresh_netns)
+from support.probes import (MAX_LINKS, NEGATIVE_PROTOCOLS, noop_table, open_protocols, protocol_key, protocol_name,
+                            PROTOCOL_NUMBERS, socket_outcome, socket_table, socket_table_fresh_netns, SOCKET_TYPES)
+from support.kernel_rules import kernel_cfgs, NEVER_REGISTERED, predict_noop
 
 from netlink_probe import constants as C
 

@@ -1,6 +1,6 @@
 """RTM_GETROUTE dumps with filters: honoured (and flagged NLM_F_DUMP_FILTERED) only under NETLINK_GET_STRICT_CHK."""
 import pytest
-from routes_support import dump_routes, extack_value, kernel_error, net  # noqa: F401
+from support.routes import dump_routes, extack_value, kernel_error
 
 from netlink_probe import constants as C
 from netlink_probe import rtnl

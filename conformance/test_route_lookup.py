@@ -1,6 +1,6 @@
 """RTM_GETROUTE doit: the FIB lookup for one destination, and what the reply says about the table."""
 import pytest
-from routes_support import extack_value, fib_rule_to_table, kernel_error, lookup, net  # noqa: F401
+from support.routes import extack_value, fib_rule_to_table, kernel_error, lookup
 
 from netlink_probe import constants as C
 from netlink_probe import rtnl

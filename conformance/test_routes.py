@@ -1,8 +1,7 @@
 """Routes: RTM_NEWROUTE / RTM_DELROUTE for IPv4 and IPv6, read back from the kernel's dumps."""
 import pytest
-from helpers import outcome
-from routes_support import (extack_value, kernel_error, multipath, net, nexthops, raw_route,  # noqa: F401
-                            route_dicts, routes_to)
+from support.outcome import outcome
+from support.routes import extack_value, kernel_error, multipath, nexthops, raw_route, route_dicts, routes_to
 
 from netlink_probe import constants as C
 from netlink_probe import rtnl

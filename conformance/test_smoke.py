@@ -1,5 +1,5 @@
 """Smoke: the foundation works end to end against the live kernel."""
-from helpers import ip_json
+from support.iproute2 import ip_json
 
 from netlink_probe import constants as C
 from netlink_probe import rtnl
@@ -19,7 +19,7 @@ def test_veth_created_through_netlink_probe_is_seen_by_iproute2(netns, rt, obser
 def test_fresh_namespace_holds_only_loopback(rt):
     """copy_net_ns gives a new namespace exactly one device, lo, with ifindex 1."""
     msgs = rt.dump("links").all()
-    names = [(m.fixed(L.IFINFOMSG)[3], m.attrs(L.IFINFOMSG.size).str(C.IFLA_IFNAME)) for m in msgs]
+    names = [(m.header(L.IFINFOMSG).ifi_index, m.attrs(L.IFINFOMSG.size).str(C.IFLA_IFNAME)) for m in msgs]
     assert names == [(1, "lo")]
 
 

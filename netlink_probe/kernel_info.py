@@ -16,7 +16,9 @@ No CLI code here.
 from __future__ import annotations
 
 import os
+import struct
 import time
+from collections.abc import Iterable
 
 from . import constants as C
 from . import rtnl
@@ -43,7 +45,19 @@ def protocol_label(proto: int) -> str:
 
 
 # -- protocols -------------------------------------------------------------------------
-def open_protocols(protocols=None, *, sock_type: int = C.SOCK_RAW) -> dict[int, str]:
+def socket_outcome(protocol: int, sock_type: int = C.SOCK_RAW) -> str:
+    """socket(AF_NETLINK, sock_type, protocol) through libc: 'ok' or the errno name (netlink_create).
+
+    Through libc on purpose: Python's socket module would turn protocol -1 into 0."""
+    try:
+        fd = calls.socket(C.AF_NETLINK, sock_type | C.SOCK_CLOEXEC, protocol)
+    except OSError as e:
+        return errno_name(e.errno)
+    calls.close(fd)
+    return "ok"
+
+
+def open_protocols(protocols: Iterable[int] | None = None, *, sock_type: int = C.SOCK_RAW) -> dict[int, str]:
     """{protocol: 'ok' or the errno name socket(AF_NETLINK, sock_type, protocol) fails with}.
 
     Default: 0..MAX_LINKS-1 plus a few beyond (MAX_LINKS, MAX_LINKS+1, -1), which
@@ -52,19 +66,10 @@ def open_protocols(protocols=None, *, sock_type: int = C.SOCK_RAW) -> dict[int, 
     """
     if protocols is None:
         protocols = [*range(MAX_LINKS), MAX_LINKS, MAX_LINKS + 1, -1]
-    out: dict[int, str] = {}
-    for p in protocols:
-        try:
-            fd = calls.socket(C.AF_NETLINK, sock_type | C.SOCK_CLOEXEC, p)
-        except OSError as e:
-            out[p] = errno_name(e.errno)
-        else:
-            calls.close(fd)
-            out[p] = "ok"
-    return out
+    return {p: socket_outcome(p, sock_type) for p in protocols}
 
 
-def group_range(protocol: int, *, cap: int = GROUP_CAP) -> dict:
+def group_range(protocol: int, *, cap: int = GROUP_CAP, memberships: bool = False) -> dict:
     """The multicast groups NETLINK_ADD_MEMBERSHIP accepts on one protocol, by probing.
 
     netlink_setsockopt refuses group 0 and any group above the socket's ngroups
@@ -76,7 +81,10 @@ def group_range(protocol: int, *, cap: int = GROUP_CAP) -> dict:
     Returns {"max": highest accepted group or None, "first_refused": n or None,
     "first_refused_errno": name or None, "refused_below_max": {group: errno},
     "group0": 'ok'/errno, "capped": True when *cap* was reached without an EINVAL,
-    "error": errno name when the socket itself could not be opened}.
+    "error": errno name when the socket itself could not be opened}.  With
+    *memberships*, also "list_memberships": {"reported": the optlen
+    NETLINK_LIST_MEMBERSHIPS reports with every accepted group joined, "words": the
+    u32 words it wrote into a 4096-byte buffer}.
     """
     out: dict = {"max": None, "first_refused": None, "first_refused_errno": None, "refused_below_max": {},
                  "group0": None, "capped": False}
@@ -86,10 +94,10 @@ def group_range(protocol: int, *, cap: int = GROUP_CAP) -> dict:
         out["error"] = errno_name(e.errno)
         return out
     try:
-        out["group0"] = _join(fd, 0)
+        out["group0"] = join_group(fd, 0)
         refused: dict[int, str] = {}
         for g in range(1, cap + 1):
-            r = _join(fd, g)
+            r = join_group(fd, g)
             if r == "ok":
                 out["max"] = g
                 continue
@@ -101,12 +109,17 @@ def group_range(protocol: int, *, cap: int = GROUP_CAP) -> dict:
         else:
             out["capped"] = True
         out["refused_below_max"] = {g: e for g, e in refused.items() if out["max"] and g < out["max"]}
+        if memberships:
+            data, reported = calls.getsockopt_bytes(fd, C.SOL_NETLINK, C.NETLINK_LIST_MEMBERSHIPS, 4096)
+            out["list_memberships"] = {"reported": reported,
+                                       "words": [w for (w,) in struct.iter_unpack("=I", data[: len(data) // 4 * 4])]}
     finally:
         calls.close(fd)
     return out
 
 
-def _join(fd: int, group: int) -> str:
+def join_group(fd: int, group: int) -> str:
+    """NETLINK_ADD_MEMBERSHIP of *group* on *fd*: 'ok' or the errno name."""
     try:
         calls.setsockopt_int(fd, C.SOL_NETLINK, C.NETLINK_ADD_MEMBERSHIP, group)
         return "ok"
@@ -309,4 +322,5 @@ def collect(*, cap: int = GROUP_CAP, kinds=DEFAULT_KINDS, namespaces: bool = Tru
 
 
 __all__ = ["DEFAULT_KINDS", "GROUP_CAP", "MAX_LINKS", "collect", "group_range", "header_disagreements",
-           "kernel_release", "link_kind", "link_kinds", "open_protocols"]
+           "join_group", "kernel_release", "link_kind", "link_kinds", "open_protocols", "socket_outcome",
+           "veth_up_with_addresses"]

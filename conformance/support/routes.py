@@ -1,4 +1,4 @@
-"""Shared helpers of the route / neighbour / neighbour-table conformance tests.
+"""Helpers of the route, neighbour, neighbour-table and route-notification tests.
 
 Nothing here decides what the kernel should answer: the helpers build
 requests, set up a namespace, and read back what the kernel holds.
@@ -16,6 +16,8 @@ from netlink_probe import constants as C
 from netlink_probe.codec import attribute as A
 from netlink_probe.codec import layouts as L
 from netlink_probe.codec import rtnl as R
+
+from .multicast import group_bit
 
 # Addresses of the test network (inside fresh namespaces only).
 V4_LOCAL, V4_PEER, V4_PEER2, V4_NET = "10.1.0.1", "10.1.0.2", "10.1.0.3", 24
@@ -122,19 +124,13 @@ def routes_to(rt: rtnl.Rtnl, family: int, dst: str, dst_len: int | None = None) 
 
 
 def nexthops(raw: bytes) -> list[dict]:
-    """RTA_MULTIPATH: a run of struct rtnexthop, each followed by its own attributes (RTA_GATEWAY ...)."""
-    raw = bytes(raw)
-    out, off = [], 0
-    while off + L.RTNEXTHOP.size <= len(raw):
-        hop = L.RTNEXTHOP.unpack_dict(raw, off)
-        ln = hop["rtnh_len"]
-        if ln < L.RTNEXTHOP.size or off + ln > len(raw):
-            raise AssertionError(f"malformed rtnexthop at {off}: rtnh_len {ln}")
-        attrs = A.Attrs(raw, off + L.RTNEXTHOP.size, off + ln)
-        gw = attrs.bytes(C.RTA_GATEWAY)
+    """RTA_MULTIPATH's struct rtnexthop entries (codec.rtnl.multipath), each with its RTA_GATEWAY as text."""
+    wrapped = A.attr(C.RTA_MULTIPATH, bytes(raw))
+    out = []
+    for hop in R.multipath(A.Attrs(wrapped, 0, len(wrapped))) or ():
+        gw = hop.pop("attrs").bytes(C.RTA_GATEWAY)
         hop["gateway"] = str(ipaddress.ip_address(gw)) if gw else None
         out.append(hop)
-        off += A.align(ln)
     return out
 
 
@@ -161,7 +157,7 @@ def dump_neigh(rt: rtnl.Rtnl, family: int = C.AF_UNSPEC, attrs: bytes = b"", **h
 
 
 def neigh_dsts(msgs) -> set[tuple[int, str]]:
-    return {(m.fixed(L.NDMSG)[0], R.decode(m)["attrs"].get("NDA_DST")) for m in msgs}
+    return {(m.header(L.NDMSG).ndm_family, R.decode(m)["attrs"].get("NDA_DST")) for m in msgs}
 
 
 # -- neighbour tables ----------------------------------------------------------------------
@@ -221,23 +217,6 @@ def collect(sock: Socket, timeout: float = 0.05) -> list:
     return out
 
 
-def group_bit(group: int) -> int:
-    return 1 << (group - 1)
-
-
-# -- fixtures (import them into a test module to use them) -----------------------------------
-@pytest.fixture
-def net(netns, rt) -> Net:
-    """A fresh namespace with an up veth pair carrying 10.1.0.1/24 and fd00::1/64."""
-    return make_net(netns, rt)
-
-
-@pytest.fixture
-def quiet_net(netns, rt) -> Net:
-    """A veth pair left down and without addresses: no ARP/ND/MLD traffic, so no neighbour of its own."""
-    return make_net(netns, rt, up=False, addresses=False)
-
-
 def multipath(hops: list[tuple[int, str | None, int]]) -> bytes:
     """RTA_MULTIPATH from (ifindex, gateway, rtnh_hops) triples; rtnh_hops is the weight minus one."""
     body = b""
@@ -274,5 +253,3 @@ def request_seq(rt: rtnl.Rtnl, req: rtnl.Request, seq: int, timeout: float = 2.0
                     raise KernelError(-info.error, info, None)
                 return
     pytest.fail(f"no ACK for seq {seq} within {timeout} s")
-
-

@@ -2,9 +2,9 @@
 
 Raw I/O on purpose: these tests look at datagram boundaries, truncation and
 ancillary data, and send requests the kernel must refuse, so they read with
-their own recvmsg buffer (``RawReader``) instead of `Socket.recv` (whose taps
-parse every datagram for the decode oracle, which a deliberately truncated
-datagram would upset).  Every receive is bounded by a timeout.
+their own recvmsg buffer (``RawReader``) instead of `Socket.recv` (whose
+transport the decode oracle taps to parse every datagram, which a deliberately
+truncated datagram would upset).  Every receive is bounded by a timeout.
 """
 from __future__ import annotations
 

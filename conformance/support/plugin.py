@@ -1,0 +1,121 @@
+"""Every fixture and hook of the conformance suite (conformance/conftest.py imports them all).
+
+Every test gets its own network namespace (held by an fd, so it vanishes even
+when the run is killed); a session guard fails the run if the host's initial
+namespace changed; the decode oracle taps every kernel transport of the
+session and checks what it collected at the end (in each xdist worker).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from netlink_probe import NetNS, privileges, rtnl
+
+from .decode_oracle import DecodeOracle, decode_oracle, tap_kernel_transports
+from .host_snapshot import snapshot_host
+from .link_kinds import link_kind
+from .routes import Net, make_net
+
+__all__ = ["decode_oracle_session", "host_guard", "is_root", "net", "netns", "netns_pair",
+           "pytest_collection_modifyitems", "quiet_net", "require_kind", "rt", "run_as"]
+
+
+def is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not is_root():
+        skip = pytest.mark.skip(reason="the conformance suite needs root (CAP_SYS_ADMIN for namespaces): "
+                                       "run it with sudo")
+        for item in items:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def host_guard() -> Iterator[None]:
+    """Fail the run if the initial namespace's links, addresses, routes, rules or neighbours changed."""
+    if not is_root():
+        yield
+        return
+    before = snapshot_host()
+    yield
+    after = snapshot_host()
+    changed = {k: (before[k] ^ after[k]) for k in before if before[k] != after[k]}
+    assert not changed, f"the host (initial) network namespace changed during the run: {changed}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def decode_oracle_session() -> Iterator[DecodeOracle]:
+    """Tap every kernel transport of the session; at its end (per xdist worker) every collected message
+    must decode the same with netlink_probe and pyroute2."""
+    mp = pytest.MonkeyPatch()
+    tap_kernel_transports(mp, decode_oracle.tap)
+    try:
+        yield decode_oracle
+    finally:
+        mp.undo()
+    decode_oracle.check_collected()
+
+
+@pytest.fixture
+def netns() -> Iterator[NetNS]:
+    """A fresh network namespace with lo up; gone after the test."""
+    ns = NetNS.create()
+    try:
+        rtnl.loopback_up(ns)
+        yield ns
+    finally:
+        ns.close()
+
+
+@pytest.fixture
+def netns_pair() -> Iterator[tuple[NetNS, NetNS]]:
+    """Two fresh namespaces (lo up in both)."""
+    a, b = NetNS.create(), NetNS.create()
+    try:
+        rtnl.loopback_up(a)
+        rtnl.loopback_up(b)
+        yield a, b
+    finally:
+        a.close()
+        b.close()
+
+
+@pytest.fixture
+def rt(netns: NetNS) -> Iterator[rtnl.Rtnl]:
+    """An rtnetlink socket (EXT_ACK on) inside the test's namespace."""
+    with rtnl.Rtnl(netns) as r:
+        yield r
+
+
+@pytest.fixture
+def net(netns: NetNS, rt: rtnl.Rtnl) -> Net:
+    """A fresh namespace with an up veth pair carrying 10.1.0.1/24 and fd00::1/64."""
+    return make_net(netns, rt)
+
+
+@pytest.fixture
+def quiet_net(netns: NetNS, rt: rtnl.Rtnl) -> Net:
+    """A veth pair left down and without addresses: no ARP/ND/MLD traffic, so no neighbour of its own."""
+    return make_net(netns, rt, up=False, addresses=False)
+
+
+@pytest.fixture
+def run_as() -> Callable:
+    """privileges.run_as: run a callable in a child with an exact privilege context."""
+    return privileges.run_as
+
+
+@pytest.fixture
+def require_kind() -> Callable[[str], None]:
+    """require_kind('vxlan'): skip, naming the kernel's answer, when the link kind cannot be created."""
+    def need(kind: str) -> None:
+        result, ext = link_kind(kind)
+        if result != "ok":
+            pytest.skip(f"link kind {kind!r} unavailable: RTM_NEWLINK in a fresh netns answered {result}"
+                        + (f" ({ext!r})" if ext else ""))
+    return need
