@@ -3,15 +3,18 @@
 Layers, bottom up:
   sys/         cffi binding to the syscalls, constants and struct layouts from the UAPI headers
   codec/       bytes <-> messages and attributes, no I/O
-  socket.py    I/O around the codec with validated replies; netns.py, privileges.py
+  transport.py the file descriptor and its syscalls (or an in-memory stand-in: testing.py)
+  socket.py    requests and validated answers (codec/exchange.py decides), notifications; dump.py
+               netns.py, privileges.py
   rtnl.py      rtnetlink request builders and object decoders
   cli/         the netlink-probe command
 """
 from .codec import DecodeError
+from .dump import Dump
 from .errors import DumpInterrupted, KernelError, NetlinkError, NetlinkTimeout, Overrun, ProtocolViolation
 from .netns import NetNS
-from .socket import Socket
+from .socket import Notification, Socket
 
 __version__ = "0.1.0"
-__all__ = ["DecodeError", "DumpInterrupted", "KernelError", "NetNS", "NetlinkError", "NetlinkTimeout", "Overrun",
-           "ProtocolViolation", "Socket"]
+__all__ = ["DecodeError", "Dump", "DumpInterrupted", "KernelError", "NetNS", "NetlinkError", "NetlinkTimeout",
+           "Notification", "Overrun", "ProtocolViolation", "Socket"]

@@ -38,7 +38,7 @@ class KernelError(NetlinkError, OSError):
 
     @property
     def errno_name(self) -> str:
-        return errno_name(self.errno)
+        return errno_name(self.errno or 0)
 
 
 class NetlinkTimeout(NetlinkError, TimeoutError):

@@ -11,10 +11,12 @@ import time
 
 import pytest
 
+import netlink_probe.transport
 from netlink_probe import NetlinkTimeout, Socket, codec
 from netlink_probe import constants as C
 from netlink_probe.codec import layouts as L
 from netlink_probe.sys import calls
+from netlink_probe.transport import Tapped, open_kernel_transport
 
 
 def has_cap(cap: int) -> bool:
@@ -115,3 +117,32 @@ def test_forged_reply_from_a_user_port_is_not_taken_for_the_kernel(sock):
         assert sock.request(C.NLMSG_NOOP, 0) == []  # the forged EPERM was not taken as the answer
         r = sock.recv(0.5)
     assert r.src_pid == other.port and codec.parse_error(codec.parse(r.data)[0]).errno_name == "EPERM"
+
+
+def test_a_session_taps_the_kernel_transport_by_wrapping_its_opener(monkeypatch):
+    """transport.Tapped around open_kernel_transport (as the conformance decode oracle does): every datagram seen."""
+    seen = []
+    real = netlink_probe.transport.open_kernel_transport
+
+    def tapped(protocol, sock_type, netns):
+        return Tapped(real(protocol, sock_type, netns),
+                      lambda proto, r: seen.append((proto, codec.parse(r.data)[0].type)))
+    monkeypatch.setattr(netlink_probe.transport, "open_kernel_transport", tapped)
+    with Socket(C.NETLINK_ROUTE, timeout=2.0) as s:
+        assert s.request(C.NLMSG_NOOP, 0) == []
+        assert s.fd >= 0 and s.sockname()[0] == s.port
+    assert s.fd == -1
+    assert seen == [(C.NETLINK_ROUTE, C.NLMSG_ERROR)]
+
+
+def test_kernel_transport_receive_ends_at_its_timeout():
+    """poll() bounds recvmsg: nothing queued gives None after the timeout, never a blocked thread."""
+    t = open_kernel_transport(C.NETLINK_ROUTE, C.SOCK_RAW | C.SOCK_CLOEXEC, None)
+    try:
+        start = time.monotonic()
+        assert t.recv(0.05, 0) is None
+        assert time.monotonic() - start < 1.0
+    finally:
+        t.close()
+    assert t.fileno() == -1
+    t.close()  # closing twice is harmless
