@@ -238,7 +238,7 @@ class Rtnl:
     # conveniences used throughout the suite
     def link_index(self, name: str) -> int:
         m = self.get(get_link(name=name))
-        return m.fixed(L.IFINFOMSG)[3]
+        return m.header(L.IFINFOMSG).ifi_index
 
     def link(self, index: int = 0, name: str | None = None) -> dict:
         return R.decode(self.get(get_link(index, name)))

@@ -17,10 +17,11 @@ import pytest
 import netlink_probe
 from netlink_probe import constants as C
 from netlink_probe.cli import main
-from netlink_probe.cli.decode import read_input, type_name
+from netlink_probe.cli.decode import read_input
 from netlink_probe.codec import attribute as A
 from netlink_probe.codec import encode
 from netlink_probe.codec import layouts as L
+from netlink_probe.codec.msgtypes import type_name
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(netlink_probe.__file__)))
 

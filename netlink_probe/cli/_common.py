@@ -1,7 +1,6 @@
-"""Helpers shared by the CLI subcommands: one-line errors, namespaces, names, JSON.
+"""Helpers shared by the CLI subcommands: privileges, namespaces, protocol/group/family names, JSON.
 
-Every subcommand reports bad use by raising `CliError`; the dispatcher
-(``netlink_probe.cli.main``) prints it as one line on stderr and exits 2.
+Bad use is reported by raising `CliError` (``cli.errors``: one line, exit 2).
 """
 from __future__ import annotations
 
@@ -11,17 +10,9 @@ import sys
 
 from .. import constants as C
 from ..netns import NamespaceError, NetNS
+from .errors import CliError
 
-EXIT_USAGE = 2
 CAP_SYS_ADMIN = 21  # include/uapi/linux/capability.h (not among the netlink headers the binding reads)
-
-
-class CliError(Exception):
-    """Bad use or an unusable environment: one line for the user, exit status *code*."""
-
-    def __init__(self, message: str, code: int = EXIT_USAGE):
-        super().__init__(message)
-        self.code = code
 
 
 # -- privileges ------------------------------------------------------------------
@@ -128,3 +119,7 @@ def _jsonable(v):
     if isinstance(v, (set, frozenset, tuple)):
         return list(v)
     raise TypeError(f"not JSON serialisable: {type(v).__name__}")
+
+
+__all__ = ["FAMILIES", "family_arg", "group_name", "group_number", "has_cap_sys_admin", "open_netns", "print_json",
+           "protocol_arg", "protocol_name", "require_root"]

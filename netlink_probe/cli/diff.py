@@ -13,9 +13,7 @@ import sys
 
 from netlink_probe import profile as _profile
 
-EXIT_SAME = 0
-EXIT_DIFFERENT = 1
-EXIT_BAD_INPUT = 2
+from .errors import EXIT_DIFFERENT, EXIT_OK, CliError, command, reader_may_leave
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -33,22 +31,22 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+@command("diff")
 def run(args) -> int:
     try:
         a = _profile.load_profile(args.a)
         b = _profile.load_profile(args.b)
     except _profile.ProfileError as e:
-        print(f"netlink-probe diff: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise CliError(str(e)) from None
     d = _profile.diff_profiles(a, b)
     different = _profile.has_differences(d)
-    try:
+    with reader_may_leave():  # `| head` does not change the verdict
         if getattr(args, "json", False):
             out = dict(d, a=args.a, b=args.b, different=different)
             sys.stdout.write(json.dumps(out, sort_keys=True, indent=1, ensure_ascii=False) + "\n")
         else:
             sys.stdout.write(_profile.format_diff(d, args.a, args.b))
-        sys.stdout.flush()
-    except BrokenPipeError:  # e.g. piped into head
-        pass
-    return EXIT_DIFFERENT if different else EXIT_SAME
+    return EXIT_DIFFERENT if different else EXIT_OK
+
+
+__all__ = ["add_parser", "run"]

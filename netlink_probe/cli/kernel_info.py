@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse
 
 from .. import kernel_info as K
-from ._common import CliError, print_json, require_root
+from ._common import print_json, require_root
+from .errors import CliError, command
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -30,6 +31,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+@command("kernel-info")
 def run(args) -> int:
     require_root("kernel-info")
     if args.group_cap < 1:

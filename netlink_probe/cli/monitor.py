@@ -17,12 +17,15 @@ import sys
 import time
 
 from ..codec import flags_names
+from ..codec.describe import describe
+from ..codec.describe_text import message_text
 from ..codec.errors import errno_name
+from ..codec.msgtypes import type_name
 from ..errors import Overrun
+from ..iproute2.summary import summary
 from ..socket import Socket
-from . import decode as D
-from ._common import CliError, group_name, group_number, open_netns, print_json, \
-    protocol_arg, protocol_name
+from ._common import group_name, group_number, open_netns, print_json, protocol_arg, protocol_name
+from .errors import CliError, command
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -44,6 +47,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+@command("monitor")
 def run(args) -> int:
     protocol = protocol_arg(args.protocol)
     groups = [group_number(g, protocol) for g in args.group]
@@ -63,7 +67,7 @@ def run(args) -> int:
                     sock.join(g)
                 except OSError as e:
                     raise CliError(f"the kernel refused to join group {g} of {protocol_name(protocol)}: "
-                                   f"{errno_name(e.errno)} ({e.strerror})") from None
+                                   f"{errno_name(e.errno or 0)} ({e.strerror})") from None
             names = ", ".join(f"{g} ({group_name(g, protocol)})" if group_name(g, protocol) else str(g)
                               for g in groups)
             # on stderr, also with --json: tells a caller the groups are joined
@@ -109,21 +113,17 @@ def _emit(item, as_json: bool) -> None:
 def record(n, protocol: int, *, full: bool = False) -> dict:
     """One notification as a JSON-able dict."""
     m = n.message
-    name, known = D.type_name(m.type, protocol)
+    name, known = type_name(m.type, protocol)
     d = {"group": n.group, "group_name": group_name(n.group, protocol), "nsid": n.nsid,
          "type": name or str(m.type), "type_number": m.type}
     if name and not known:
         d["type_named_by_headers"] = False
-    d["flags"] = D.describe(m, protocol)["flags"] if full else _flags(m, protocol)
+    d["flags"] = flags_names(m.type, m.flags, protocol)
     d["seq"], d["pid"] = m.seq, m.pid
-    d["object"] = D.summary(m, protocol)
+    d["object"] = summary(m, protocol)
     if full:
-        d["message"] = D.describe(m, protocol)
+        d["message"] = describe(m, protocol)
     return d
-
-
-def _flags(m, protocol):
-    return flags_names(m.type, m.flags, protocol)
 
 
 def text(n, protocol: int, *, full: bool = False) -> str:
@@ -135,7 +135,7 @@ def text(n, protocol: int, *, full: bool = False) -> str:
     obj = " ".join(f"{k}={_v(v)}" for k, v in d["object"].items())
     line = f"[{g}{ns}] {t} flags={'|'.join(d['flags']) or '0'} seq={d['seq']} pid={d['pid']}: {obj}"
     if full:
-        line += "\n" + "\n".join(D.message_text(d["message"]).splitlines()[1:])
+        line += "\n" + "\n".join(message_text(d["message"]).splitlines()[1:])
     return line
 
 

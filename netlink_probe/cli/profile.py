@@ -13,7 +13,8 @@ import subprocess
 import sys
 import time
 
-EXIT_USAGE = 2
+from .errors import EXIT_INTERRUPTED, CliError, command, say
+
 DEFAULT_SUITE = "conformance"
 
 
@@ -37,22 +38,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _err(msg: str) -> None:
-    print(f"netlink-probe profile: {msg}", file=sys.stderr)
-
-
-def resolve_suite(suite: str | None) -> str | None:
-    """The suite directory, or None (after one line on stderr)."""
+def resolve_suite(suite: str | None) -> str:
+    """The suite directory: --suite, else ./conformance; CliError when there is none."""
     if suite is not None:
         if not os.path.isdir(suite):
-            _err(f"--suite {suite}: no such directory")
-            return None
+            raise CliError(f"--suite {suite}: no such directory")
         return suite
     if os.path.isdir(DEFAULT_SUITE):
         return DEFAULT_SUITE
-    _err("no ./conformance directory here: run from a netlink-probe source checkout "
-         "or pass --suite DIR")
-    return None
+    raise CliError("no ./conformance directory here: run from a netlink-probe source checkout "
+                   "or pass --suite DIR")
 
 
 def build_command(suite: str, output: str, serial: bool, extra) -> list[str]:
@@ -66,34 +61,32 @@ def build_command(suite: str, output: str, serial: bool, extra) -> list[str]:
     return cmd + extra
 
 
+@command("profile")
 def run(args) -> int:
     if os.geteuid() != 0:
-        _err("the conformance suite needs root: run it with sudo "
-             "(sudo netlink-probe profile -o OUT.json)")
-        return EXIT_USAGE
+        raise CliError("the conformance suite needs root: run it with sudo "
+                       "(sudo netlink-probe profile -o OUT.json)")
     suite = resolve_suite(args.suite)
-    if suite is None:
-        return EXIT_USAGE
     output = os.path.abspath(os.path.expanduser(args.output))
     if not os.path.isdir(os.path.dirname(output)):
-        _err(f"-o {args.output}: directory {os.path.dirname(output)} does not exist")
-        return EXIT_USAGE
+        raise CliError(f"-o {args.output}: directory {os.path.dirname(output)} does not exist")
     cmd = build_command(suite, output, args.serial, args.pytest_args)
     started = time.time()
     try:
         rc = subprocess.call(cmd)
     except KeyboardInterrupt:
-        rc = 130
+        rc = EXIT_INTERRUPTED  # pytest was stopped: still say whether it wrote the profile
     except OSError as e:
-        _err(f"cannot run pytest: {e}")
-        return EXIT_USAGE
+        raise CliError(f"cannot run pytest: {e}") from None
     try:
         fresh = os.path.getmtime(output) >= started - 1
     except OSError:
         fresh = False
     if fresh:
-        print(f"netlink-probe profile: profile written to {output} (pytest exit status {rc})",
-              file=sys.stderr)
+        say("profile", f"profile written to {output} (pytest exit status {rc})")
     else:
-        _err(f"no profile was written to {output} (pytest exit status {rc})")
+        say("profile", f"no profile was written to {output} (pytest exit status {rc})")
     return rc
+
+
+__all__ = ["add_parser", "build_command", "resolve_suite", "run"]

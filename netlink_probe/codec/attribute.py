@@ -95,12 +95,11 @@ class Attr(tuple):
 _new_attr = tuple.__new__
 
 
-def _bad_span(buf, start: int, end: int) -> DecodeError | None:
+def _span_error(buf, start: int, end: int) -> DecodeError:
+    """Why [start, end) is not a run of attributes inside *buf* (asked once it is known not to be)."""
     if start < 0 or start > end:
         return DecodeError(max(start, 0), f"attribute run [{start}, {end}) is empty or reversed")
-    if end > len(buf):
-        return DecodeError(start, f"attributes end at {end}, past the buffer ({len(buf)} bytes)")
-    return None
+    return DecodeError(start, f"attributes end at {end}, past the buffer ({len(buf)} bytes)")
 
 
 class Attrs:
@@ -126,7 +125,7 @@ class Attrs:
     def _index(self) -> dict[int, int]:
         buf, off, end = self.buf, self.start, self.end
         if off < 0 or end > len(buf):
-            raise _bad_span(buf, off, end)
+            raise _span_error(buf, off, end)
         first: dict[int, int] = {}
         unpack = _HDR.unpack_from
         while off + 4 <= end:
@@ -150,7 +149,7 @@ class Attrs:
             self._index()
         buf, off, end = self.buf, self.start, self.end
         unpack = _HDR.unpack_from
-        out = []
+        out: list[tuple[int, int, int]] = []
         append = out.append
         while off + 4 <= end:
             alen, atype = unpack(buf, off)

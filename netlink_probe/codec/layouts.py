@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import struct
 from collections import namedtuple
+from typing import Any
 
 from ..sys import ffi
 from .errors import DecodeError
 
 _CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
+_named_tuple: Any = namedtuple  # a type made at run time, from the headers: opaque to the type checker
 _SIGNED = {1: "b", 2: "h", 4: "i", 8: "q"}
 
 
@@ -42,7 +44,7 @@ class Layout:
         assert self._struct.size == self.size, (ctype, fmt)
         # Named fields (hdr.ifi_index); a flattened nested field "msg.nlmsg_len" becomes msg_nlmsg_len,
         # padding such as ifinfomsg's __ifi_pad loses its leading underscores.
-        self._tuple = namedtuple(self.name, [n.replace(".", "_").lstrip("_") for n in names])
+        self._tuple: Any = _named_tuple(self.name, [n.replace(".", "_").lstrip("_") for n in names])
 
     @staticmethod
     def _code(ctype) -> str:
@@ -51,15 +53,23 @@ class Layout:
         signed = signed or ctype.cname in ("int8_t", "signed char")
         return (_SIGNED if signed else _CODES)[size]
 
-    def unpack(self, buf, offset: int = 0, end: int | None = None) -> tuple:
-        """The struct at *offset* as a named tuple (``.ifi_index``); DecodeError when *end* comes first."""
+    def unpack(self, buf, offset: int = 0, end: int | None = None) -> Any:
+        """The struct at *offset* as a named tuple (``.ifi_index``); DecodeError when *end* comes first.
+
+        Typed Any: the tuple's fields come from the headers at run time."""
         end = len(buf) if end is None else end
         if offset + self.size > end:
             raise DecodeError(offset, f"{self.name} needs {self.size} bytes, {max(end - offset, 0)} left")
         return self._tuple._make(self._struct.unpack_from(buf, offset))
 
     def unpack_dict(self, buf, offset: int = 0, end: int | None = None) -> dict:
-        return dict(zip(self.fields, self.unpack(buf, offset, end)))
+        """The struct as {C field name: value}."""
+        return self.as_dict(self.unpack(buf, offset, end))
+
+    def as_dict(self, values: tuple) -> dict:
+        """An unpacked struct as {C field name: value}: the names as the headers spell them
+        ('__ifi_pad', 'msg.nlmsg_len'), where the named tuple's fields had to be renamed."""
+        return dict(zip(self.fields, values))
 
     def pack(self, **values) -> bytes:
         unknown = set(values) - set(self.fields)

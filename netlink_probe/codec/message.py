@@ -6,6 +6,7 @@ fields are read once, the payload is sliced only when asked.
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 from .. import constants as C
 from .attribute import Attrs
@@ -30,7 +31,7 @@ class Message:
     def __init__(self, buf, offset: int, length: int, type_: int, flags: int, seq: int, pid: int):
         self.buf, self.offset, self.length = buf, offset, length
         self.type, self.flags, self.seq, self.pid = type_, flags, seq, pid
-        self._attrs = None
+        self._attrs: Attrs | None = None
 
     @property
     def payload(self) -> memoryview:
@@ -47,15 +48,18 @@ class Message:
     def raw(self) -> bytes:
         return bytes(self.buf[self.offset: self.offset + self.length])
 
-    def header(self, layout: Layout) -> tuple:
+    def header(self, layout: Layout) -> Any:
         """The family header (ifinfomsg, rtmsg ...) at the start of the payload, by field name:
         ``m.header(IFINFOMSG).ifi_index``."""
         return layout.unpack(self.buf, self.offset + HDRLEN, self.end)
 
-    fixed = header  # the older name, kept while callers move to header()
+    # Deprecated: `fixed` is the older name of header(); fixed_dict() is
+    # ``layout.as_dict(m.header(layout))``.  Both go once no caller is left.
+    fixed = header
 
     def fixed_dict(self, layout: Layout) -> dict:
-        return layout.unpack_dict(self.buf, self.offset + HDRLEN, self.end)
+        """Deprecated: ``layout.as_dict(m.header(layout))``."""
+        return layout.as_dict(self.header(layout))
 
     def attrs(self, fixed_len: int) -> Attrs:
         """The attributes after a family header of *fixed_len* bytes (aligned); indexed once per message."""

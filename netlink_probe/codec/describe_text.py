@@ -1,0 +1,71 @@
+"""The readable form of a `codec.describe` description: one header line per message, attributes indented.
+
+Raw values show at most 32 bytes (``--json`` has them all), with their
+readings as text or integer when plausible.
+"""
+from __future__ import annotations
+
+_HEX_SHOWN = 32
+
+
+def message_text(d: dict) -> str:
+    """A described message (`codec.describe.describe`) as lines of text."""
+    t = d["type"] if d["type"] == str(d["type_number"]) else f"{d['type']} ({d['type_number']})"
+    if d.get("type_named_by_headers") is False:
+        t += " [not in the headers]"
+    lines = [f"{t} flags={'|'.join(d['flags']) or '0'} ({d['flags_value']:#x}) seq={d['seq']} pid={d['pid']} "
+             f"len={d['len']} at offset {d['offset']}"]
+    for key in ("error", "done"):
+        if key in d:
+            e = d[key]
+            lines.append(f"    {key}: {e['name']}" + (f" (errno {e['errno']})" if e["errno"] else ""))
+            if "request" in e:
+                r = e["request"]
+                lines.append(f"    request: {r['type']} flags={'|'.join(r['flags']) or '0'} seq={r['seq']} "
+                             f"pid={r['pid']} len={r['len']}" + (" (capped)" if e.get("capped") else ""))
+            for k, v in e.get("extack", {}).items():
+                lines.append(f"    extack {k}: {v}")
+    for layout, hdr in d.get("header", {}).items():
+        lines.append(f"    {layout}: " + " ".join(f"{k}={v}" for k, v in hdr.items()))
+    lines += attrs_text(d.get("attrs", []), "    ")
+    if "payload" in d:
+        lines.append(f"    payload: {d['payload']}")
+    return "\n".join(lines)
+
+
+def attrs_text(attrs: list[dict], indent: str) -> list[str]:
+    """An attribute tree (`codec.tree.attrs_tree`), one line per attribute, nests indented further."""
+    lines = []
+    for e in attrs:
+        tag = f"{e['name']} ({e['type']})" if e.get("known", True) else f"unknown attribute {e['type']}"
+        fl = f" [{','.join(e['flags'])}]" if e.get("flags") else ""
+        if "attrs" in e:
+            lines.append(f"{indent}{tag}{fl}: nested, {e['len']} bytes")
+            lines += attrs_text(e["attrs"], indent + "    ")
+        elif "nexthops" in e:
+            lines.append(f"{indent}{tag}{fl}: {len(e['nexthops'])} nexthops")
+            for nh in e["nexthops"]:
+                lines.append(f"{indent}    rtnexthop ifindex={nh['rtnh_ifindex']} hops={nh['rtnh_hops']} "
+                             f"flags={nh['rtnh_flags']:#x}")
+                lines += attrs_text(nh["attrs"], indent + "        ")
+        else:
+            lines.append(f"{indent}{tag}{fl}: {value_text(e.get('value'))}")
+    return lines
+
+
+def value_text(v) -> str:
+    """One decoded value: raw bytes as spaced hex (cut at 32 bytes) with their readings; text quoted."""
+    if isinstance(v, dict) and "hex" in v:
+        h = v["hex"]
+        s = " ".join(h[i:i + 2] for i in range(0, min(len(h), 2 * _HEX_SHOWN), 2)) or "(empty)"
+        if len(h) > 2 * _HEX_SHOWN:
+            s += f" ... ({len(h) // 2} bytes; --json shows all)"
+        if "text" in v:
+            s += f"  (text {v['text']!r})"
+        return s + (f"  (u{len(v['hex']) * 4} {v['uint']})" if "uint" in v else "")
+    if isinstance(v, str):
+        return repr(v)
+    return str(v)
+
+
+__all__ = ["attrs_text", "message_text", "value_text"]

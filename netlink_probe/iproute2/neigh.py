@@ -1,0 +1,68 @@
+"""Neighbours as ``ip -j neigh`` and ``ip neigh`` show them (iproute2 print_neigh), NOARP entries hidden."""
+from __future__ import annotations
+
+from .. import constants as C
+from ..codec import layouts as L
+from ..codec.message import Message
+from ..codec.values import ip
+from .links import Links
+from .linktypes import ll_addr
+from .names import names
+
+_NUD_ORDER = ("INCOMPLETE", "REACHABLE", "STALE", "DELAY", "PROBE", "FAILED", "NOARP", "PERMANENT")
+
+
+def neigh_json(m: Message, links: Links, family: int = C.AF_UNSPEC) -> dict | None:
+    """One RTM_NEWNEIGH as `ip -j neigh` prints it, or None when ip's default filter hides it."""
+    if m.type not in (C.RTM_NEWNEIGH, C.RTM_DELNEIGH, C.RTM_GETNEIGH):
+        return None
+    h = m.header(L.NDMSG)
+    index, state, flags = h.ndm_ifindex, h.ndm_state, h.ndm_flags
+    if family and h.ndm_family != family:
+        return None
+    show = 0xFF & ~C.NUD_NOARP
+    if not (show & state) and not flags & (C.NTF_PROXY | C.NTF_EXT_LEARNED):
+        return None  # iproute2 print_neigh's default state filter
+    a = m.attrs(L.NDMSG.size)
+    d: dict = {}
+    if m.type == C.RTM_DELNEIGH:
+        d["deleted"] = True
+    elif m.type == C.RTM_GETNEIGH:
+        d["miss"] = None
+    if C.NDA_DST in a:
+        d["dst"] = ip(a.get(C.NDA_DST))
+    if index:
+        d["dev"] = links.name(index)
+    if C.NDA_LLADDR in a:
+        d["lladdr"] = ll_addr(a.get(C.NDA_LLADDR), links.type(index))
+    for bit, name in ((C.NTF_ROUTER, "router"), (C.NTF_PROXY, "proxy"), (C.NTF_EXT_LEARNED, "extern_learn"),
+                      (C.NTF_OFFLOADED, "offload")):
+        if flags & bit:
+            d[name] = None
+    if state:
+        d["state"] = [n for n in _NUD_ORDER if state & getattr(C, "NUD_" + n)]
+    proto = a.u8(C.NDA_PROTOCOL) if hasattr(C, "NDA_PROTOCOL") else None
+    if proto:
+        d["protocol"] = names().protocols.get(proto, str(proto))
+    return d
+
+
+def neigh_text(objs: list[dict]) -> str:
+    """`ip neigh`'s one line per neighbour, from `neigh_json` objects."""
+    lines = []
+    for d in objs:
+        s = d.get("dst", "")
+        if "dev" in d:
+            s += f" dev {d['dev']}"
+        if "lladdr" in d:
+            s += f" lladdr {d['lladdr']}"
+        for k in ("router", "proxy", "extern_learn", "offload"):
+            if k in d:
+                s += f" {k}"
+        if "state" in d:
+            s += " " + " ".join(d["state"])
+        lines.append(s.strip())
+    return "\n".join(lines)
+
+
+__all__ = ["neigh_json", "neigh_text"]

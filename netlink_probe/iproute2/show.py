@@ -1,0 +1,60 @@
+"""One rtnetlink table read from the kernel and shown as ``ip -j`` shows it: the ``dump`` command's work.
+
+``links`` matches ``ip -j link``; ``addrs`` gives one object per address, as
+the entries of ``ip -j -o addr``; ``routes`` follows ``ip -j route`` (IPv4 and
+the main table unless told otherwise); ``neigh`` ``ip -j neigh`` (NOARP
+entries hidden, as ip does); ``neightbl`` ``ip -j ntable``.  `text` gives
+the readable form, after ip's.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .. import constants as C
+from ..codec import layouts as L
+from ..rtnl import Rtnl
+from .addrs import addr_json, addrs_text
+from .links import Links, link_json, links_text
+from .names import table_id
+from .neigh import neigh_json, neigh_text
+from .neightbl import ntable_json, ntable_text
+from .routes import route_json, routes_text
+
+TABLES = ("links", "addrs", "routes", "neigh", "neightbl")
+_TEXT: dict[str, Callable[[list[dict]], str]] = {
+    "links": links_text, "addrs": addrs_text, "routes": routes_text, "neigh": neigh_text, "neightbl": ntable_text}
+
+
+def collect(what: str, netns=None, *, family: int = C.AF_UNSPEC, table: str | int | None = None) -> list[dict]:
+    """The objects of one dump (*what*: one of `TABLES`) in *netns* as ``ip -j`` shows them.
+
+    *family* filters (routes default to AF_INET); *table* (routes only) is a
+    name, number or 'all' (`names.table_id`).  ValueError for an unknown table.
+    """
+    if what not in TABLES:
+        raise ValueError(f"unknown table {what!r}: one of {', '.join(TABLES)}")
+    with Rtnl(netns) as rt:
+        links = Links(rt.dump("links").all())
+        if what == "links":
+            return [link_json(m, links) for m in links.messages]
+        if what == "addrs":
+            return [d for m in rt.dump("addrs", family).all() if m.type == C.RTM_NEWADDR
+                    for d in [addr_json(m, links)]
+                    if family == C.AF_UNSPEC or m.header(L.IFADDRMSG).ifa_family == family]
+        if what == "routes":
+            fam = C.AF_INET if family == C.AF_UNSPEC else family
+            tb = table_id(table)
+            objs = [route_json(m, links, fam, tb) for m in rt.dump("routes", fam).all()]
+        elif what == "neigh":
+            objs = [neigh_json(m, links, family) for m in rt.dump("neigh", family).all()]
+        else:
+            objs = [ntable_json(m, links) for m in rt.dump("neightbl", family).all()]
+        return [d for d in objs if d is not None]
+
+
+def text(what: str, objs: list[dict]) -> str:
+    """The readable form of `collect`'s objects, after ip's (empty when there are none)."""
+    return _TEXT[what](objs)
+
+
+__all__ = ["TABLES", "collect", "text"]

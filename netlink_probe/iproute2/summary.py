@@ -1,0 +1,86 @@
+"""The key fields of one notification: what identifies the object and what usually changed.
+
+``monitor`` prints these on one line per notification (link flags by ip's
+names); other protocols get the generic netlink header or the payload length.
+"""
+from __future__ import annotations
+
+from .. import constants as C
+from ..codec import layouts as L
+from ..codec.message import Message
+from ..codec.msgtypes import object_family
+from ..codec.values import ip, mac
+from ..rtnl import af_name as family_name
+from .links import link_flags
+
+
+def summary(m: Message, protocol: int = C.NETLINK_ROUTE) -> dict:
+    """The object's key fields: what identifies it and what usually changed."""
+    fam = object_family(m.type) if protocol == C.NETLINK_ROUTE else None
+    if fam is None:
+        if protocol == C.NETLINK_GENERIC and m.type >= C.NLMSG_MIN_TYPE and m.length >= 20:
+            g = m.header(L.GENLMSGHDR)
+            return {"cmd": g.cmd, "version": g.version, "attrs": len(m.attrs(L.GENLMSGHDR.size))}
+        return {"payload_len": m.length - 16}
+    obj, layout, _space = fam
+    h = m.header(layout)  # before the attributes: a short header is reported as such
+    a = m.attrs(layout.size)
+    if obj == "link":
+        d = {"ifindex": h.ifi_index, "ifname": a.str(C.IFLA_IFNAME), "flags": link_flags(h.ifi_flags)}
+        if C.IFLA_OPERSTATE in a:
+            d["operstate"] = C.enum_names("IF_OPER_UNKNOWN").get(a.u8(C.IFLA_OPERSTATE), "?")[8:]
+        for k, t in (("mtu", C.IFLA_MTU), ("master", C.IFLA_MASTER), ("link", C.IFLA_LINK)):
+            if t in a:
+                d[k] = a.u32(t)
+        li = a.nested(C.IFLA_LINKINFO)
+        if li is not None and C.IFLA_INFO_KIND in li:
+            d["kind"] = li.str(C.IFLA_INFO_KIND)
+        if h.ifi_family:
+            d["family"] = h.ifi_family
+        return d
+    if obj in ("addr", "multicast", "anycast"):
+        d = {"family": family_name(h.ifa_family), "ifindex": h.ifa_index}
+        for k, t in (("local", C.IFA_LOCAL), ("address", C.IFA_ADDRESS), ("multicast", C.IFA_MULTICAST),
+                     ("anycast", C.IFA_ANYCAST)):
+            if t in a:
+                d[k] = ip(a.get(t))
+        if obj == "addr":
+            d["prefixlen"] = h.ifa_prefixlen
+            d["scope"] = h.ifa_scope
+            if C.IFA_LABEL in a:
+                d["label"] = a.str(C.IFA_LABEL)
+        return d
+    if obj == "route":
+        dst = a.get(C.RTA_DST)
+        d = {"family": family_name(h.rtm_family),
+             "dst": f"{ip(dst) if dst is not None else 'default'}/{h.rtm_dst_len}",
+             "table": a.u32(C.RTA_TABLE, h.rtm_table),
+             "type": C.names_by_prefix("RTN_").get(h.rtm_type, str(h.rtm_type))[4:].lower(),
+             "protocol": h.rtm_protocol, "scope": h.rtm_scope}
+        for k, t in (("oif", C.RTA_OIF), ("priority", C.RTA_PRIORITY)):
+            if t in a:
+                d[k] = a.u32(t)
+        if C.RTA_GATEWAY in a:
+            d["gateway"] = ip(a.get(C.RTA_GATEWAY))
+        return d
+    if obj == "neigh":
+        d = {"family": family_name(h.ndm_family), "ifindex": h.ndm_ifindex,
+             "state": [n[4:] for v, n in C.names_by_prefix("NUD_").items() if v and h.ndm_state & v]}
+        if C.NDA_DST in a:
+            d["dst"] = ip(a.get(C.NDA_DST))
+        if C.NDA_LLADDR in a:
+            d["lladdr"] = mac(a.get(C.NDA_LLADDR))
+        return d
+    if obj == "nsid":
+        d = {}
+        for n in ("NETNSA_NSID", "NETNSA_CURRENT_NSID", "NETNSA_TARGET_NSID"):
+            nt = getattr(C, n, None)
+            if nt is not None and nt in a:
+                d[n[7:].lower()] = a.s32(nt)
+        return d
+    if obj == "neightbl":
+        return {"family": family_name(h.ndtm_family), "name": a.str(C.NDTA_NAME)}
+    return {}
+
+
+__all__ = ["summary"]
