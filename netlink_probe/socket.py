@@ -74,7 +74,7 @@ class Socket:
         self._backlog: collections.deque[calls.Received] | None = None  # skipped while waiting for answers
         self._transport: Transport | None = None
         if transport is None:
-            transport = _transport.open_kernel_transport(protocol, sock_type | C.SOCK_CLOEXEC, netns)
+            transport = _transport.open_kernel_transport(protocol, sock_type, netns)
         self._transport = transport
         try:
             if rcvbuf:

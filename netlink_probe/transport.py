@@ -137,7 +137,8 @@ class KernelTransport:
 
 
 def open_kernel_transport(protocol: int, sock_type: int, netns: Any = None) -> KernelTransport:
-    """A new AF_NETLINK socket of *protocol* created in *netns* (None: the calling thread's namespace)."""
+    """A new AF_NETLINK socket (close-on-exec) of *protocol* created in *netns* (None: the calling thread's)."""
+    sock_type |= C.SOCK_CLOEXEC
     if netns is None:
         fd = calls.socket(C.AF_NETLINK, sock_type, protocol)
     else:

@@ -137,7 +137,7 @@ def test_a_session_taps_the_kernel_transport_by_wrapping_its_opener(monkeypatch)
 
 def test_kernel_transport_receive_ends_at_its_timeout():
     """poll() bounds recvmsg: nothing queued gives None after the timeout, never a blocked thread."""
-    t = open_kernel_transport(C.NETLINK_ROUTE, C.SOCK_RAW | C.SOCK_CLOEXEC, None)
+    t = open_kernel_transport(C.NETLINK_ROUTE, C.SOCK_RAW, None)
     try:
         start = time.monotonic()
         assert t.recv(0.05, 0) is None

@@ -100,7 +100,7 @@ class Kind(enum.Enum):
     VIOLATION = "violation"  # the datagram breaks the protocol (reason)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """The verdict on one datagram.
 
