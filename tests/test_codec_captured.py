@@ -93,7 +93,7 @@ def test_enslaved_veth_names_the_bridge_in_ifla_master():
     s = setup()
     links = links_by_name()
     (port, master), = s["master"].items()
-    bridge_index = links[master].fixed_dict(L.IFINFOMSG)["ifi_index"]
+    bridge_index = links[master].header(L.IFINFOMSG).ifi_index
     assert links[port].attrs(L.IFINFOMSG.size).u32(C.IFLA_MASTER) == bridge_index
     assert links[s["veth"][0]].attrs(L.IFINFOMSG.size).u32(C.IFLA_MASTER) is None
 
@@ -149,8 +149,8 @@ def test_address_dump_holds_the_configured_v4_and_v6_addresses():
     s = setup()
     got = set()
     for m in data_messages("addrs"):
-        hdr = m.fixed_dict(L.IFADDRMSG)
-        got.add((R.ip(m.attrs(L.IFADDRMSG.size).get(C.IFA_ADDRESS)), hdr["ifa_prefixlen"]))
+        hdr = m.header(L.IFADDRMSG)
+        got.add((R.ip(m.attrs(L.IFADDRMSG.size).get(C.IFA_ADDRESS)), hdr.ifa_prefixlen))
     assert (s["addr4"][1], s["addr4"][2]) in got
     assert (s["addr6"][1], s["addr6"][2]) in got
 
@@ -158,10 +158,10 @@ def test_address_dump_holds_the_configured_v4_and_v6_addresses():
 def routes(name: str) -> dict:
     out = {}
     for m in data_messages(name):
-        hdr = m.fixed_dict(L.RTMSG)
+        hdr = m.header(L.RTMSG)
         a = m.attrs(L.RTMSG.size)
         dst = a.get(C.RTA_DST)
-        key = (R.ip(dst) if dst is not None else None, hdr["rtm_dst_len"], a.u32(C.RTA_TABLE))
+        key = (R.ip(dst) if dst is not None else None, hdr.rtm_dst_len, a.u32(C.RTA_TABLE))
         out[key] = (hdr, a)
     return out
 
@@ -174,7 +174,7 @@ def test_ipv4_route_dump_holds_the_gateway_and_link_routes():
         hdr, a = table[(dst, plen, C.RT_TABLE_MAIN)]
         assert (R.ip(a.get(C.RTA_GATEWAY)) if a.get(C.RTA_GATEWAY) is not None else None) == gw
         assert a.u32(C.RTA_PRIORITY) == prio
-        assert hdr["rtm_table"] == C.RT_TABLE_MAIN
+        assert hdr.rtm_table == C.RT_TABLE_MAIN
 
 
 def test_multipath_route_lists_one_rtnexthop_per_gateway():
@@ -196,7 +196,7 @@ def test_ipv6_route_dump_holds_the_gateway_route():
         hdr, a = table[(str(ipaddress.IPv6Address(dst)), plen, C.RT_TABLE_MAIN)]
         assert R.ip(a.get(C.RTA_GATEWAY)) == gw
         assert a.u32(C.RTA_PRIORITY) == prio
-        assert hdr["rtm_family"] == C.AF_INET6
+        assert hdr.rtm_family == C.AF_INET6
 
 
 def test_route_values_match_pyroute2():
@@ -209,7 +209,7 @@ def test_route_values_match_pyroute2():
             for t, n in ((C.RTA_DST, "RTA_DST"), (C.RTA_GATEWAY, "RTA_GATEWAY"), (C.RTA_PREFSRC, "RTA_PREFSRC")):
                 v = a.get(t)
                 assert (R.ip(v) if v is not None else None) == theirs.get_attr(n)
-            assert ours.fixed_dict(L.RTMSG)["rtm_dst_len"] == theirs["dst_len"]
+            assert ours.header(L.RTMSG).rtm_dst_len == theirs["dst_len"]
 
 
 def test_neighbour_dump_holds_the_permanent_entries():
@@ -218,7 +218,7 @@ def test_neighbour_dump_holds_the_permanent_entries():
     got = {}
     for m in data_messages("neigh"):
         a = m.attrs(L.NDMSG.size)
-        got[R.ip(a.get(C.NDA_DST))] = (R.mac(a.get(C.NDA_LLADDR)), m.fixed_dict(L.NDMSG)["ndm_state"])
+        got[R.ip(a.get(C.NDA_DST))] = (R.mac(a.get(C.NDA_LLADDR)), m.header(L.NDMSG).ndm_state)
     for _, ip, mac in s["neigh"]:
         assert got[str(ipaddress.ip_address(ip))] == (mac, C.NUD_PERMANENT)
 

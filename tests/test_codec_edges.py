@@ -154,7 +154,7 @@ def test_trailing_bytes_after_the_last_attribute_must_be_padding():
 def test_fixed_header_longer_than_the_payload_is_a_decode_error():
     """nlmsg_parse: a payload shorter than the family header (here ifinfomsg) is malformed."""
     (m,) = codec.parse(codec.encode(C.RTM_NEWLINK, 0, b"\0" * 8))
-    for call in (lambda: m.attrs(L.IFINFOMSG.size), lambda: m.fixed(L.IFINFOMSG), lambda: R.decode(m)):
+    for call in (lambda: m.attrs(L.IFINFOMSG.size), lambda: m.header(L.IFINFOMSG), lambda: R.decode(m)):
         with pytest.raises(DecodeError) as e:
             call()
         assert e.value.offset == codec.HDRLEN
@@ -388,8 +388,8 @@ def test_family_headers_unpack_at_their_size_and_refuse_one_byte_less(layout):
     """nlmsg_parse checks nlmsg_len >= hdrlen: each fixed header (sizes from the UAPI headers) needs all its bytes."""
     values = {f: i + 1 for i, f in enumerate(layout.fields)}
     (m,) = codec.parse(codec.encode(C.RTM_BASE, 0, layout.pack(**values)))
-    assert m.fixed_dict(layout) == values
+    assert layout.as_dict(m.header(layout)) == values
     (short,) = codec.parse(codec.encode(C.RTM_BASE, 0, layout.pack(**values)[:-1]))
     with pytest.raises(DecodeError) as e:
-        short.fixed(layout)
+        short.header(layout)
     assert e.value.offset == codec.HDRLEN and layout.name in e.value.reason
