@@ -17,6 +17,7 @@ import sys
 import time
 
 import pytest
+from support.compare import pair_up
 from support.iproute2 import ip_json
 
 import netlink_probe
@@ -106,16 +107,14 @@ def settle(r: rtnl.Rtnl, timeout: float = 5.0) -> None:
 def field_diffs(theirs: list[dict], ours: list[dict], key) -> list[str]:
     """Differences between two object lists matched by *key*: missing objects, keys and values."""
     out = []
-    a = {key(d): d for d in theirs}
-    b = {key(d): d for d in ours}
-    for k in sorted(set(a) | set(b), key=str):
-        if k not in b:
-            out.append(f"{k}: only ip shows it: {a[k]}")
-        elif k not in a:
-            out.append(f"{k}: only netlink-probe shows it: {b[k]}")
+    for k, x, y in pair_up(theirs, ours, key):
+        if y is None:
+            out.append(f"{k}: only ip shows it: {x}")
+        elif x is None:
+            out.append(f"{k}: only netlink-probe shows it: {y}")
         else:
-            for f in sorted(set(a[k]) | set(b[k])):
-                va, vb = a[k].get(f, "<absent>"), b[k].get(f, "<absent>")
+            for f in sorted(set(x) | set(y)):
+                va, vb = x.get(f, "<absent>"), y.get(f, "<absent>")
                 if va != vb:
                     out.append(f"{k}.{f}: ip {va!r} != netlink-probe {vb!r}")
     return out

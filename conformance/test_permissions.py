@@ -2,8 +2,8 @@
 bind callbacks, NETLINK_LISTEN_ALL_NSID and rtnetlink's own capability check, per privilege context.
 
 Each context's whole matrix (every protocol that opens x every operation) is computed in ONE forked
-child (registry_support.permission_matrix, cached per process); the parametrized tests assert one row
-each against registry_support.predict(), which derives every cell from the protocol's netlink_kernel_cfg
+child (support.permission_matrix, cached per process); the parametrized tests assert one row
+each against support.kernel_rules.predict(), which derives every cell from the protocol's netlink_kernel_cfg
 flags plus named extra rules (each with its kernel source in its docstring).
 
 "init_netns" contexts run in a fresh netns owned by the initial user namespace, never in the host
@@ -66,7 +66,7 @@ def test_permission_row_matches_the_protocols_flags_and_rules(row, observe):
     context, protocol = row
     cfg = kernel_cfgs().get(protocol)
     if cfg is None:
-        pytest.fail(f"{protocol_name(protocol)} opens but has no netlink_kernel_cfg row in registry_support")
+        pytest.fail(f"{protocol_name(protocol)} opens but has no netlink_kernel_cfg row in support/kernel_rules.py")
     cells, _ = permission_matrix(context)["rows"][protocol]
     for op, value in cells.items():
         observe(f"perm.{context}.{protocol_key(protocol)}.{op}", value)
@@ -138,7 +138,7 @@ def test_committed_permission_matrix_doc_matches_this_kernel():
 
 def test_generic_netlink_admin_groups_refuse_unprivileged_members():
     """genl_bind: the groups this kernel's families flag GENL_MCAST_CAP_NET_ADMIN/SYS_ADMIN (listed in
-    registry_support.GENL_ADMIN_GROUPS from the source) refuse nobody and accept CAP_NET_ADMIN; all other
+    support.kernel_rules.GENL_ADMIN_GROUPS from the source) refuse nobody and accept CAP_NET_ADMIN; all other
     generic netlink groups accept nobody (NL_CFG_F_NONROOT_RECV)."""
     from support.kernel_rules import GENL_ADMIN_GROUPS
     groups = genl_groups()

@@ -2,7 +2,7 @@
 socket types are refused, and what each protocol's kernel socket does with an NLMSG_NOOP.
 
 Expected values come from the kernel source: netlink_create()'s checks, and for each protocol the
-netlink_kernel_cfg written down (with its citation) in registry_support.kernel_cfgs().
+netlink_kernel_cfg written down (with its citation) in support.kernel_rules.kernel_cfgs().
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def test_route_usersock_and_generic_always_open():
 
 def test_every_protocol_that_opens_has_a_documented_kernel_cfg():
     """netlink_kernel_create: every protocol this kernel registers has a netlink_kernel_cfg row (flags,
-    input, per-netns) in registry_support, so its permission and NOOP cells can be predicted."""
+    input, per-netns) in support/kernel_rules.py, so its permission and NOOP cells can be predicted."""
     unknown = [protocol_name(p) for p in open_protocols() if p not in kernel_cfgs()]
     assert not unknown, f"protocols open on this kernel without a netlink_kernel_cfg row: {unknown}"
 

@@ -19,6 +19,7 @@ import os
 import struct
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from . import constants as C
 from . import rtnl
@@ -52,7 +53,7 @@ def socket_outcome(protocol: int, sock_type: int = C.SOCK_RAW) -> str:
     try:
         fd = calls.socket(C.AF_NETLINK, sock_type | C.SOCK_CLOEXEC, protocol)
     except OSError as e:
-        return errno_name(e.errno)
+        return errno_name(e.errno or 0)
     calls.close(fd)
     return "ok"
 
@@ -91,7 +92,7 @@ def group_range(protocol: int, *, cap: int = GROUP_CAP, memberships: bool = Fals
     try:
         fd = calls.socket(C.AF_NETLINK, C.SOCK_RAW | C.SOCK_CLOEXEC, protocol)
     except OSError as e:
-        out["error"] = errno_name(e.errno)
+        out["error"] = errno_name(e.errno or 0)
         return out
     try:
         out["group0"] = join_group(fd, 0)
@@ -124,14 +125,15 @@ def join_group(fd: int, group: int) -> str:
         calls.setsockopt_int(fd, C.SOL_NETLINK, C.NETLINK_ADD_MEMBERSHIP, group)
         return "ok"
     except OSError as e:
-        return errno_name(e.errno)
+        return errno_name(e.errno or 0)
 
 
 # -- link kinds --------------------------------------------------------------------------
 def _kind_request(r: rtnl.Rtnl, kind: str):
     """RTM_NEWLINK for *kind* with the least data its newlink/validate needs (a lower link made first
     for kinds that need one)."""
-    data, extra = b"", {}
+    data = b""
+    extra: dict[str, Any] = {}  # new_link keyword arguments (the lower link)
     if kind == "veth" or kind == "netkit":
         data = rtnl.veth_peer("probe1") if kind == "veth" else b""
     elif kind in ("macvlan", "macvtap", "ipvlan", "ipvtap", "vlan"):

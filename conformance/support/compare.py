@@ -8,31 +8,38 @@ difference, each naming which side `ip -j -d` in *ns* agrees with;
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .iproute2 import IP_FLAGS_MASK, ip_view
 from .normalise import FIELDS, KEYS, key_of, without_volatile
 
-__all__ = ["assert_same", "diff", "tiebreak"]
+__all__ = ["assert_same", "diff", "pair_up", "tiebreak"]
 
 
 def _as_list(view: Any) -> list[dict]:
     return [view] if isinstance(view, dict) else list(view)
 
 
+def pair_up(first: Iterable[dict], second: Iterable[dict], key: Callable[[dict], Any]) -> list[tuple]:
+    """The objects of two lists matched by *key*: (key, object of *first* or None, object of *second* or None)."""
+    a = {key(o): o for o in first}
+    b = {key(o): o for o in second}
+    return [(k, a.get(k), b.get(k)) for k in sorted(set(a) | set(b), key=repr)]
+
+
 def diff(kind: str, ours: Any, theirs: Any, fields: Any = None) -> list:
     """Differences between two normalised views (lists or single dicts)."""
     fields = tuple(fields or FIELDS[kind])
-    a = {key_of(kind, o): without_volatile(kind, o) for o in _as_list(ours)}
-    b = {key_of(kind, o): without_volatile(kind, o) for o in _as_list(theirs)}
     out: list = []
-    for k in sorted(set(a) | set(b), key=repr):
-        if k not in b:
-            out.append(f"{kind} {k}: only netlink_probe sees it: {a[k]}")
-        elif k not in a:
-            out.append(f"{kind} {k}: only pyroute2 sees it: {b[k]}")
+    for k, x, y in pair_up(_as_list(ours), _as_list(theirs), lambda o: key_of(kind, o)):
+        if y is None:
+            out.append(f"{kind} {k}: only netlink_probe sees it: {without_volatile(kind, x)}")
+        elif x is None:
+            out.append(f"{kind} {k}: only pyroute2 sees it: {without_volatile(kind, y)}")
         else:
-            out.extend((k, f, a[k].get(f), b[k].get(f)) for f in fields if a[k].get(f) != b[k].get(f))
+            x, y = without_volatile(kind, x), without_volatile(kind, y)
+            out.extend((k, f, x.get(f), y.get(f)) for f in fields if x.get(f) != y.get(f))
     return out
 
 

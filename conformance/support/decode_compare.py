@@ -50,8 +50,9 @@ def _pr_slot_type(nla_owner, slot) -> int:
     return rmap[name]["type"]
 
 
-def _header_offsets_pr(cls) -> dict[int, tuple[str, object]]:
-    out, off = {}, 0
+def _header_offsets_pr(cls: Any) -> dict[int, str]:
+    out: dict[int, str] = {}
+    off = 0
     for name, fmt in cls.fields:
         size = struct.calcsize(fmt)
         if fmt.strip("0123456789") != "x":

@@ -192,7 +192,7 @@ def _rdma_cfg() -> KernelCfg:
 
 
 def _static_cfgs() -> dict[int, KernelCfg]:
-    E = frozenset()
+    E: frozenset[str] = frozenset()
     R = frozenset({NONROOT_RECV})
     return {
         C.NETLINK_ROUTE: KernelCfg(

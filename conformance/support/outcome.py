@@ -15,4 +15,4 @@ def outcome(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> str:
         fn(*args, **kwargs)
         return "ok"
     except OSError as e:
-        return errno_name(e.errno)
+        return errno_name(e.errno or 0)

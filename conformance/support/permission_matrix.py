@@ -90,11 +90,9 @@ def _row_in_child(protocol: int, ngroups: int, host_inode: int) -> tuple[dict[st
 
 
 def _matrix_child(protocols: dict[int, int], host_inode: int) -> dict:
-    out = {"capeff": privileges.capeff(), "uid": os.getuid(), "netns_is_host": netns_inode() == host_inode,
-           "rows": {}}
-    for p, ngroups in protocols.items():
-        out["rows"][p] = _row_in_child(p, ngroups, host_inode)
-    return out
+    rows = {p: _row_in_child(p, ngroups, host_inode) for p, ngroups in protocols.items()}
+    return {"capeff": privileges.capeff(), "uid": os.getuid(), "netns_is_host": netns_inode() == host_inode,
+            "rows": rows}
 
 
 @functools.cache

@@ -81,7 +81,7 @@ def noop_to_kernel(protocol: int, netns: NetNS | None = None) -> str:
         try:
             s.send_message(C.NLMSG_NOOP, C.NLM_F_REQUEST | C.NLM_F_ACK)
         except OSError as e:
-            return errno_name(e.errno)
+            return errno_name(e.errno or 0)
         try:
             r, msgs = s.recv_messages(NOOP_SILENCE)
         except NetlinkTimeout:

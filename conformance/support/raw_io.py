@@ -18,6 +18,10 @@ from netlink_probe.codec import attribute as A
 from netlink_probe.codec import layouts as L
 from netlink_probe.sys import calls
 
+__all__ = ["HDR", "MARKER_SEQ", "RawReader", "SILENCE", "add_addresses", "add_blackhole_routes", "address_of",
+           "answers", "batch", "drain", "family_dump_payload", "flat", "genl_family_id", "header", "ipv4",
+           "ipv4_addresses", "link_names", "msg", "signed", "start_dump", "summary", "target_attr_link_dump"]
+
 HDR = struct.Struct("=IHHII")
 SILENCE = 0.3  # seconds of quiet that count as "no answer"
 
@@ -113,7 +117,7 @@ def answers(sock, data: bytes, size: int = 64 * 1024, timeout: float = 2.0) -> l
 
 def summary(messages: list[codec.Message]) -> list[tuple]:
     """(type name, seq, error) per message: NLMSG_ERROR shows its errno name ('ok' for an ACK)."""
-    out = []
+    out: list[tuple] = []
     for m in messages:
         if m.type == C.NLMSG_ERROR:
             out.append(("ERROR", m.seq, codec.parse_error(m).errno_name))
@@ -190,7 +194,7 @@ def address_of(m: codec.Message) -> str | None:
     return ".".join(str(b) for b in v) if v is not None and len(v) == 4 else None
 
 
-def ipv4_addresses(sock, **dump_kw) -> list[str]:
+def ipv4_addresses(sock, **dump_kw) -> list[str | None]:
     """The IPv4 addresses a dump on *sock* lists (through the validated Socket.dump)."""
     ms = sock.dump(C.RTM_GETADDR, L.IFADDRMSG.pack(ifa_family=C.AF_INET), **dump_kw).all()
     return [address_of(m) for m in ms if m.type == C.RTM_NEWADDR]
@@ -221,7 +225,7 @@ def genl_family_id(gsock, name: str) -> int | None:
 
 def drain(reader: RawReader, quiet: float = SILENCE) -> list:
     """Everything queued (ENOBUFS included, as the string 'ENOBUFS'), until *quiet* s of silence."""
-    out = []
+    out: list[calls.Received | str] = []
     while True:
         try:
             r = reader.recv(quiet)

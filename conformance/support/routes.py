@@ -19,6 +19,12 @@ from netlink_probe.codec import rtnl as R
 
 from .multicast import group_bit
 
+__all__ = ["FAMILIES", "Net", "SILENCE", "add_addr", "collect", "device_messages", "dump_neigh", "dump_neightbl",
+           "dump_routes", "extack_value", "family_name", "fib_rule_to_table", "get_neigh", "kernel_error",
+           "listener", "lookup", "make_net", "multipath", "ndtmsg", "neigh_dsts", "nexthops", "no_link_local",
+           "raw_route", "request_seq", "route_dicts", "routes_to", "set_neightbl", "table_messages",
+           "wait_for_local_route"]
+
 # Addresses of the test network (inside fresh namespaces only).
 V4_LOCAL, V4_PEER, V4_PEER2, V4_NET = "10.1.0.1", "10.1.0.2", "10.1.0.3", 24
 V6_LOCAL, V6_PEER, V6_PEER2, V6_NET = "fd00::1", "fd00::2", "fd00::3", 64
