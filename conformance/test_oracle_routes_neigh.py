@@ -8,7 +8,7 @@ from support.normalise import np_all, np_neightbl
 from support.pyroute2_view import pr_neighbours, pr_neightbls, pr_routes
 from support.routes import kernel_error, listener, multipath, raw_route, set_neightbl
 
-from netlink_probe import Socket, constants as C
+from netlink_probe import constants as C
 from netlink_probe import rtnl
 from netlink_probe.codec import attribute as A
 from netlink_probe.codec import parse
