@@ -12,6 +12,7 @@ from ..codec.msgtypes import object_family
 from ..codec.values import ip, mac
 from ..rtnl import af_name as family_name
 from .links import link_flags
+from .names import names
 
 
 def summary(m: Message, protocol: int = C.NETLINK_ROUTE) -> dict:
@@ -55,7 +56,7 @@ def summary(m: Message, protocol: int = C.NETLINK_ROUTE) -> dict:
         d = {"family": family_name(h.rtm_family),
              "dst": f"{ip(dst) if dst is not None else 'default'}/{h.rtm_dst_len}",
              "table": a.u32(C.RTA_TABLE, h.rtm_table),
-             "type": C.names_by_prefix("RTN_").get(h.rtm_type, str(h.rtm_type))[4:].lower(),
+             "type": names().route_types.get(h.rtm_type, str(h.rtm_type)),
              "protocol": h.rtm_protocol, "scope": h.rtm_scope}
         for k, t in (("oif", C.RTA_OIF), ("priority", C.RTA_PRIORITY)):
             if t in a:
