@@ -15,9 +15,11 @@ Fixes backported to stable series name the first release of each series that
 has them (``backports={"6.1": "6.1.176", ...}``); a series not listed below the
 mainline version is *unpinned*, as are kernels inside ``unknown_from``..version
 (the change is known to lie there, not where) and kernels where a feature probe
-cannot run: there any of the stated answers is accepted.  The branch taken is
-recorded in the profile as ``expect.<key>`` (e.g. ``since 6.2``, ``with veth_newlink``,
-``unpinned``), so a profile says which rule each kernel followed.
+cannot run: there any of the stated answers is accepted.  The branch taken
+(e.g. ``since 6.2``, ``with veth_newlink``, ``unpinned``) becomes the JUnit
+property ``expect.<key>`` of the test (see `plugin.expectation_branches`), so a
+report says which rule each kernel followed.  It is not a profile key: the
+observed answer already is one, and a rule is not a kernel behaviour.
 """
 from __future__ import annotations
 
@@ -27,9 +29,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from netlink_probe.pytest_plugin import record
+__all__ = ["BRANCHES", "Expectation", "expect", "kernel_version", "parse_version"]
 
-__all__ = ["Expectation", "expect", "kernel_version", "parse_version"]
+# (key, branch) of every expectation checked by the running test; the plugin moves them into its report.
+BRANCHES: list[tuple[str, str]] = []
 
 Version = tuple[int, ...]
 
@@ -115,7 +118,7 @@ class Expectation:
     def _check(self, otherwise: _Rule) -> Any:
         self._values.append(otherwise.value)
         rule = self._chosen or (None if self._unpinned else otherwise)
-        record(f"expect.{self.key}", rule.branch if rule else "unpinned")
+        BRANCHES.append((self.key, rule.branch if rule else "unpinned"))
         if rule is None:
             assert self.observed in self._values, \
                 f"{self.key}: {self.observed!r} is none of the answers kernels give: {self._values!r}"

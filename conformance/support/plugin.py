@@ -15,11 +15,12 @@ import pytest
 from netlink_probe import NetNS, privileges, rtnl
 
 from .decode_oracle import DecodeOracle, decode_oracle, tap_kernel_transports
+from .expect import BRANCHES
 from .host_snapshot import snapshot_host
 from .link_kinds import link_kind
 from .routes import Net, make_net
 
-__all__ = ["decode_oracle_session", "host_guard", "is_root", "net", "netns", "netns_pair",
+__all__ = ["decode_oracle_session", "expectation_branches", "host_guard", "is_root", "net", "netns", "netns_pair",
            "pytest_collection_modifyitems", "quiet_net", "require_kind", "rt", "run_as"]
 
 
@@ -46,6 +47,16 @@ def host_guard() -> Iterator[None]:
     after = snapshot_host()
     changed = {k: (before[k] ^ after[k]) for k in before if before[k] != after[k]}
     assert not changed, f"the host (initial) network namespace changed during the run: {changed}"
+
+
+@pytest.fixture(autouse=True)
+def expectation_branches(record_property: Callable[[str, object], None]) -> Iterator[None]:
+    """The rule each `expect()` of the test followed on this kernel, as JUnit properties ``expect.<key>``."""
+    BRANCHES.clear()
+    yield
+    for key, branch in BRANCHES:
+        record_property(f"expect.{key}", branch)
+    BRANCHES.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)
