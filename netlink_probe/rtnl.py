@@ -262,6 +262,6 @@ def af_name(family: int) -> str:
         family, str(family))
 
 
-__all__ = ["Request", "Rtnl", "del_link", "dump_request", "get_link", "get_nsid", "get_route", "linkinfo",
+__all__ = ["Request", "Rtnl", "af_name", "del_link", "dump_request", "get_link", "get_nsid", "get_route", "linkinfo",
            "loopback_up", "neigh", "new_addr", "new_link", "new_nsid", "route", "set_link", "veth_peer",
            "vxlan_data"]

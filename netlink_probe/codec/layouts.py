@@ -98,3 +98,7 @@ NDT_CONFIG = Layout("struct ndt_config")
 NDT_STATS = Layout("struct ndt_stats")
 IFLA_CACHEINFO = Layout("struct ifla_cacheinfo")
 RTA_CACHEINFO = Layout("struct rta_cacheinfo")
+
+__all__ = ["Layout", "BR_VLAN_MSG", "FIB_RULE_HDR", "GENLMSGHDR", "IFADDRMSG", "IFA_CACHEINFO", "IFINFOMSG",
+           "IFLA_CACHEINFO", "NDA_CACHEINFO", "NDMSG", "NDTMSG", "NDT_CONFIG", "NDT_STATS", "NLATTR",
+           "NLMSGERR", "NLMSGHDR", "RTA_CACHEINFO", "RTGENMSG", "RTMSG", "RTNEXTHOP", "SOCKADDR_NL"]

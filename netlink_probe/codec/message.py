@@ -163,3 +163,6 @@ def flags_names(mtype: int, flags: int, protocol: int | None = None) -> list[str
 
 def flags_text(mtype: int, flags: int, protocol: int | None = None) -> str:
     return "|".join(flags_names(mtype, flags, protocol)) or "0"
+
+
+__all__ = ["HDRLEN", "Message", "align", "encode", "flags_names", "flags_text", "parse"]
