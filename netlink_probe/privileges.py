@@ -248,7 +248,7 @@ def _portable(e: BaseException) -> BaseException:
 
 def _read_all(fd: int, pid: int, timeout: float) -> bytes:
     deadline = time.monotonic() + timeout
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         left = deadline - time.monotonic()
         if left <= 0:

@@ -142,7 +142,7 @@ def compare_message(raw: bytes) -> list[Difference]:
         out.append(Difference(tname, "decode", "pyroute2", "ok", repr(e)))
         return out
     # fixed header, field by field at the same byte offsets
-    ours_h = m.fixed_dict(layout)
+    ours_h = layout.as_dict(m.header(layout))
     np_off = _header_offsets_np(layout)
     for off, pname in _header_offsets_pr(cls).items():
         nname = np_off.get(off)

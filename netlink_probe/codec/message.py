@@ -53,14 +53,6 @@ class Message:
         ``m.header(IFINFOMSG).ifi_index``."""
         return layout.unpack(self.buf, self.offset + HDRLEN, self.end)
 
-    # Deprecated: `fixed` is the older name of header(); fixed_dict() is
-    # ``layout.as_dict(m.header(layout))``.  Both go once no caller is left.
-    fixed = header
-
-    def fixed_dict(self, layout: Layout) -> dict:
-        """Deprecated: ``layout.as_dict(m.header(layout))``."""
-        return layout.as_dict(self.header(layout))
-
     def attrs(self, fixed_len: int) -> Attrs:
         """The attributes after a family header of *fixed_len* bytes (aligned); indexed once per message."""
         a = self._attrs
