@@ -6,7 +6,7 @@
 #
 # - apt: iproute2, gcc, kmod, udev, busybox-static, qemu-system-x86 (virtme-ng's VM),
 #   python3-dev when the python3 on PATH has no C headers (the cffi module is compiled).
-# - pip: the project with its test and matrix extras (hypothesis, virtme-ng), into the
+# - pip: the project with its test and matrix extras (hypothesis, mypy, virtme-ng), into the
 #   python3 on PATH (pyenv's if that is what PATH finds; set PYTHON=... to choose another).
 #   Editable (-e): the tests run from the checkout root and import the package from there, so
 #   its cffi module (netlink_probe/sys/_netlink_cffi.*.so) must be built inside the checkout; a
@@ -62,3 +62,7 @@ if "$PYTHON" -m pip install --help 2>/dev/null | grep -q -- '--break-system-pack
 fi
 echo "ci/install.sh: $PYTHON -m pip install -e .[test,matrix]"
 "$PYTHON" -m pip install "${pip_flags[@]}" -e ".[test,matrix]" </dev/null
+
+# The header constants exist only at run time (read from the compiled binding); write their stub
+# (netlink_probe/constants.pyi) so editors and mypy see them.
+"$PYTHON" -m netlink_probe.sys.stubgen
