@@ -75,7 +75,7 @@ class Dump:
         self._kept = []
         return list(self)
 
-    def _end(self, out: Outcome, count: int, columns: dict | None = None) -> None:
+    def _end(self, out: Outcome, count: int, columns: dict[str, Any] | None = None) -> None:
         """The outcome that finished the dump: record NLMSG_DONE, raise what the dump ended with."""
         if out.end is not None and out.end.type == C.NLMSG_DONE:
             self.done = out.info
@@ -83,7 +83,7 @@ class Dump:
         if self.interrupted and self.on_intr == "raise":
             raise DumpInterrupted(self._kept if self._kept is not None else count, columns)
 
-    def columns(self, *names: str) -> dict[str, list]:
+    def columns(self, *names: str) -> dict[str, list[Any]]:
         """Bulk-decode the dump: {name: one value per object} for header fields and attribute names.
 
         Names are the family header's fields (``rtm_dst_len``) and the

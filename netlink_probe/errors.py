@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import errno as _errno
 import os
+from typing import Any
 
+from .codec.control import ErrorInfo
 from .codec.errors import DecodeError, errno_name
 from .codec.exchange import Kind, Outcome
 
@@ -20,7 +22,7 @@ class KernelError(NetlinkError, OSError):
     ``miss_type``/``miss_nest``, ``policy`` and ``cookie``.
     """
 
-    def __init__(self, err: int, info=None, request: bytes | None = None):
+    def __init__(self, err: int, info: ErrorInfo | None = None, request: bytes | None = None) -> None:
         ext = info.extack if info is not None else None
         msg = os.strerror(err)
         if ext is not None and ext.msg:
@@ -52,7 +54,7 @@ class ProtocolViolation(NetlinkError):
 class DumpInterrupted(NetlinkError):
     """A dump carried NLM_F_DUMP_INTR: the table changed while it was read; results are inconsistent."""
 
-    def __init__(self, messages, columns: dict | None = None):
+    def __init__(self, messages: int | list[Any], columns: dict[str, Any] | None = None) -> None:
         """*messages*: the list read (from Dump.all() or request()), or just their number."""
         count = messages if isinstance(messages, int) else len(messages)
         super().__init__(f"dump interrupted (NLM_F_DUMP_INTR) after {count} messages")
@@ -64,7 +66,7 @@ class DumpInterrupted(NetlinkError):
 class Overrun(NetlinkError, OSError):
     """ENOBUFS: the socket's receive queue overflowed and the kernel dropped messages."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         OSError.__init__(self, _errno.ENOBUFS, "receive queue overrun (ENOBUFS): messages were lost")
 
 

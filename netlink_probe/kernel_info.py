@@ -19,16 +19,21 @@ import os
 import struct
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import constants as C
 from . import rtnl
 from .codec import attribute as A
 from .codec import layouts as L
+from .codec.attribute import Attrs
 from .codec.errors import errno_name
+from .codec.message import Message
 from .errors import KernelError, NetlinkTimeout
 from .netns import NetNS
 from .sys import calls
+
+if TYPE_CHECKING:
+    from .socket import Socket
 
 MAX_LINKS = 32  # include/linux/netlink.h (kernel-internal): protocols are 0..MAX_LINKS-1
 GROUP_CAP = 1024
@@ -70,7 +75,7 @@ def open_protocols(protocols: Iterable[int] | None = None, *, sock_type: int = C
     return {p: socket_outcome(p, sock_type) for p in protocols}
 
 
-def group_range(protocol: int, *, cap: int = GROUP_CAP, memberships: bool = False) -> dict:
+def group_range(protocol: int, *, cap: int = GROUP_CAP, memberships: bool = False) -> dict[str, Any]:
     """The multicast groups NETLINK_ADD_MEMBERSHIP accepts on one protocol, by probing.
 
     netlink_setsockopt refuses group 0 and any group above the socket's ngroups
@@ -87,7 +92,7 @@ def group_range(protocol: int, *, cap: int = GROUP_CAP, memberships: bool = Fals
     NETLINK_LIST_MEMBERSHIPS reports with every accepted group joined, "words": the
     u32 words it wrote into a 4096-byte buffer}.
     """
-    out: dict = {"max": None, "first_refused": None, "first_refused_errno": None, "refused_below_max": {},
+    out: dict[str, Any] = {"max": None, "first_refused": None, "first_refused_errno": None, "refused_below_max": {},
                  "group0": None, "capped": False}
     try:
         fd = calls.socket(C.AF_NETLINK, C.SOCK_RAW | C.SOCK_CLOEXEC, protocol)
@@ -129,7 +134,7 @@ def join_group(fd: int, group: int) -> str:
 
 
 # -- link kinds --------------------------------------------------------------------------
-def _kind_request(r: rtnl.Rtnl, kind: str):
+def _kind_request(r: rtnl.Rtnl, kind: str) -> rtnl.Request:
     """RTM_NEWLINK for *kind* with the least data its newlink/validate needs (a lower link made first
     for kinds that need one)."""
     data = b""
@@ -165,11 +170,11 @@ def link_kind(kind: str) -> tuple[str, str | None]:
             return e.errno_name, e.extack_msg
 
 
-def link_kinds(kinds=DEFAULT_KINDS) -> dict[str, dict]:
+def link_kinds(kinds: Iterable[str] = DEFAULT_KINDS) -> dict[str, dict[str, str | None]]:
     """{kind: {"result": 'ok' or errno name, "extack": message or None}} — each probed in its own
     throwaway namespace (needs CAP_SYS_ADMIN).  A kind without its module answers EOPNOTSUPP
     ("Unknown device type") from rtnl_newlink."""
-    out = {}
+    out: dict[str, dict[str, str | None]] = {}
     for k in kinds:
         res, ext = link_kind(k)
         out[k] = {"result": res, "extack": ext}
@@ -177,24 +182,24 @@ def link_kinds(kinds=DEFAULT_KINDS) -> dict[str, dict]:
 
 
 # -- kernel vs headers ---------------------------------------------------------------------
-def _dump_types(r: rtnl.Rtnl, mtype: int, payload: bytes):
+def _dump_types(r: rtnl.Rtnl, mtype: int, payload: bytes) -> list[Message]:
     try:
         return list(r.sock.dump(mtype, payload, timeout=2.0))
     except (KernelError, NetlinkTimeout):
         return []
 
 
-def _unknown_attrs(attrs, space: str) -> set[int]:
+def _unknown_attrs(attrs: Attrs, space: str) -> set[int]:
     names = C.enum_names(space)
     return {t for t in attrs.types() if t not in names}
 
 
-def _group_listeners(ns, max_group: int) -> dict:
+def _group_listeners(ns: Any, max_group: int) -> dict[int, Socket]:
     """One socket per NETLINK_ROUTE group 1..max_group inside *ns* (the socket tells the group,
     also above 32, without relying on NETLINK_PKTINFO)."""
     from .socket import Socket
 
-    out = {}
+    out: dict[int, Socket] = {}
     for g in range(1, max_group + 1):
         s = Socket(C.NETLINK_ROUTE, netns=ns)
         try:
@@ -206,7 +211,7 @@ def _group_listeners(ns, max_group: int) -> dict:
     return out
 
 
-def veth_up_with_addresses(ns, names: tuple[str, str] = ("np0", "np1")) -> None:
+def veth_up_with_addresses(ns: Any, names: tuple[str, str] = ("np0", "np1")) -> None:
     """A veth pair brought up in *ns*, an IPv4 and an IPv6 address on one end: an event that makes the
     kernel notify links, addresses, routes and (on recent kernels) multicast addresses, groups above 32."""
     with rtnl.Rtnl(ns) as r:
@@ -217,7 +222,7 @@ def veth_up_with_addresses(ns, names: tuple[str, str] = ("np0", "np1")) -> None:
         r.do(rtnl.new_addr(a, "2001:db8::1", 64))
 
 
-def header_disagreements(*, cap: int = GROUP_CAP) -> dict:
+def header_disagreements(*, cap: int = GROUP_CAP) -> dict[str, Any]:
     """Where this kernel goes beyond (or against) the UAPI headers the package was built with.
 
     * rtnl_groups_beyond_headers: NETLINK_ROUTE groups ADD_MEMBERSHIP accepts above the
@@ -234,7 +239,7 @@ def header_disagreements(*, cap: int = GROUP_CAP) -> dict:
 
     Needs CAP_SYS_ADMIN (it creates a namespace).
     """
-    out: dict = {}
+    out: dict[str, Any] = {}
     header_max = max(C.RTNL_GROUPS)
     rng = group_range(C.NETLINK_ROUTE, cap=cap)
     kmax = rng["max"] or 0
@@ -245,7 +250,7 @@ def header_disagreements(*, cap: int = GROUP_CAP) -> dict:
     unknown_types: dict[str, list[int]] = {}
     unknown_attrs: dict[str, set[int]] = {}
 
-    def note(space: str, types: set[int]):
+    def note(space: str, types: set[int]) -> None:
         if types:
             unknown_attrs.setdefault(space, set()).update(types)
 
@@ -306,14 +311,14 @@ def header_disagreements(*, cap: int = GROUP_CAP) -> dict:
     return out
 
 
-def collect(*, cap: int = GROUP_CAP, kinds=DEFAULT_KINDS, namespaces: bool = True) -> dict:
+def collect(*, cap: int = GROUP_CAP, kinds: Iterable[str] = DEFAULT_KINDS, namespaces: bool = True) -> dict[str, Any]:
     """Everything kernel-info reports, as one JSON-able dict."""
     from .profile import headers_version
 
     protos = open_protocols()
-    info: dict = {"kernel": kernel_release(), "headers": headers_version(), "protocols": {}}
+    info: dict[str, Any] = {"kernel": kernel_release(), "headers": headers_version(), "protocols": {}}
     for p, res in protos.items():
-        e: dict = {"name": protocol_label(p) if 0 <= p < MAX_LINKS else None, "open": res}
+        e: dict[str, Any] = {"name": protocol_label(p) if 0 <= p < MAX_LINKS else None, "open": res}
         if res == "ok":
             e["groups"] = group_range(p, cap=cap)
         info["protocols"][str(p)] = e

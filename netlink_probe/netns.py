@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+from collections.abc import Callable, Iterator
+from typing import Any, ParamSpec, TypeVar
 
 from . import constants as C
 from .sys import calls
@@ -17,6 +19,8 @@ from .sys import calls
 __all__ = ["NamespaceError", "NetNS", "entered", "inode_of_current"]
 
 _SELF = "/proc/thread-self/ns/net"
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 _lock = threading.Lock()  # setns/unshare pairs must not interleave between threads of one caller
 
 
@@ -27,7 +31,7 @@ class NamespaceError(OSError):
 class NetNS:
     """A network namespace held open by an fd."""
 
-    def __init__(self, fd: int, label: str = ""):
+    def __init__(self, fd: int, label: str = "") -> None:
         self.fd = fd
         st = os.fstat(fd)
         self.inode = st.st_ino
@@ -47,7 +51,7 @@ class NetNS:
         return cls(fd)
 
     @classmethod
-    def open(cls, where) -> "NetNS":
+    def open(cls, where: Any) -> "NetNS":
         """By name (/run/netns/NAME), path (/proc/PID/ns/net) or an fd (duplicated)."""
         if isinstance(where, NetNS):
             return cls(os.dup(where.fd), where.label)
@@ -77,7 +81,7 @@ class NetNS:
     def path(self) -> str:
         return f"/proc/{os.getpid()}/fd/{self.fd}"
 
-    def run(self, fn, *args, **kwargs):
+    def run(self, fn: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
         """Call fn inside the namespace (this thread), then come back."""
         with entered(self):
             return fn(*args, **kwargs)
@@ -87,10 +91,10 @@ class NetNS:
             os.close(self.fd)
             self.fd = -1
 
-    def __enter__(self):
+    def __enter__(self) -> NetNS:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -102,7 +106,7 @@ def inode_of_current() -> int:
 
 
 @contextlib.contextmanager
-def entered(ns):
+def entered(ns: Any) -> Iterator[None]:
     """Run the with-block with the calling thread inside *ns* (a NetNS, fd or path)."""
     own = None
     if isinstance(ns, NetNS):

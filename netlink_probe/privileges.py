@@ -18,10 +18,17 @@ import select
 import signal
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import constants as C
 from .sys import calls
+
+if TYPE_CHECKING:
+    from .netns import NetNS
+
+_T = TypeVar("_T")
 
 __all__ = ["CONTEXTS", "NOBODY", "ChildError", "Context", "PrivilegeError", "UserNetNS", "bounding_set", "capeff",
            "context", "run_as"]
@@ -139,7 +146,7 @@ class UserNetNS:
     and `run_as("userns_root_own_netns", ..., netns=...)` is the way to act *as* its root.
     """
 
-    def __init__(self, user_fd: int, net):
+    def __init__(self, user_fd: int, net: NetNS) -> None:
         self.user_fd, self.net = user_fd, net
 
     @classmethod
@@ -180,14 +187,15 @@ class UserNetNS:
             os.close(self.user_fd)
             self.user_fd = -1
 
-    def __enter__(self):
+    def __enter__(self) -> UserNetNS:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def run_as(ctx: Context | str, fn, *args, netns=None, timeout: float = 60.0, **kwargs):
+def run_as(ctx: Context | str, fn: Callable[..., _T], *args: Any, netns: Any = None, timeout: float = 60.0,
+           **kwargs: Any) -> _T:
     """fn(*args, **kwargs) in a forked child with the privileges of *ctx*; returns its result.
 
     netns: enter this namespace (NetNS, fd or path) before dropping privileges.
@@ -206,7 +214,7 @@ def run_as(ctx: Context | str, fn, *args, netns=None, timeout: float = 60.0, **k
                 fd = netns.fd if hasattr(netns, "fd") else (netns if isinstance(netns, int) else NetNS.open(netns).fd)
                 calls.setns(fd, C.CLONE_NEWNET)
             _become(ctx)
-            payload = ("ok", fn(*args, **kwargs))
+            payload: tuple[str, object] = ("ok", fn(*args, **kwargs))
         except BaseException as e:  # noqa: BLE001 - everything goes back to the parent
             payload = ("err", _portable(e))
             status = 1
@@ -231,7 +239,8 @@ def run_as(ctx: Context | str, fn, *args, netns=None, timeout: float = 60.0, **k
         raise ChildError(f"child for context {ctx.name} died without a result")
     kind, value = pickle.loads(data[8:])
     if kind == "ok":
-        return value
+        result: _T = value
+        return result
     raise value
 
 

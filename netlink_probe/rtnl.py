@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from typing import Any
 
 from . import constants as C
 from .codec import attribute as A
 from .codec import layouts as L
 from .codec import rtnl as R
+from .codec.message import Message
+from .dump import Dump
 from .socket import Socket
 
 
@@ -38,15 +41,16 @@ _LINK_U32 = (("mtu", C.IFLA_MTU), ("link", C.IFLA_LINK), ("master", C.IFLA_MASTE
              ("txqlen", C.IFLA_TXQLEN), ("net_ns_fd", C.IFLA_NET_NS_FD), ("net_ns_pid", C.IFLA_NET_NS_PID))
 
 
-def link_attrs(*, name=None, address=None, target_netnsid=None, extra: bytes = b"", **u32s) -> bytes:
+def link_attrs(*, name: str | None = None, address: str | None = None, target_netnsid: int | None = None,
+               extra: bytes = b"", **u32s: int | None) -> bytes:
     """IFLA_* attributes of a link request; u32 ones by keyword (mtu, link, master, group, txqlen, net_ns_fd/pid)."""
     unknown = set(u32s) - {k for k, _ in _LINK_U32}
     if unknown:
         raise TypeError(f"link_attrs: unknown attribute(s) {sorted(unknown)}")
-    out = []
+    out: list[bytes] = []
     if name is not None:
         out.append(A.string(C.IFLA_IFNAME, name))
-    out += [A.u32(t, u32s[k]) for k, t in _LINK_U32 if u32s.get(k) is not None]
+    out += [A.u32(t, v) for k, t in _LINK_U32 if (v := u32s.get(k)) is not None]
     if address is not None:
         out.append(A.attr(C.IFLA_ADDRESS, mac_bytes(address)))
     if target_netnsid is not None:
@@ -61,7 +65,7 @@ def linkinfo(kind: str, data: bytes = b"") -> bytes:
     return A.nest(C.IFLA_LINKINFO, inner)
 
 
-def veth_peer(name: str | None = None, **attrs) -> bytes:
+def veth_peer(name: str | None = None, **attrs: Any) -> bytes:
     """IFLA_INFO_DATA of a veth: VETH_INFO_PEER holds an ifinfomsg then the peer's attributes."""
     return A.attr(C.VETH_INFO_PEER, L.IFINFOMSG.pack() + link_attrs(name=name, **attrs))
 
@@ -76,7 +80,7 @@ def vxlan_data(vni: int, port: int | None = None, link: int | None = None) -> by
 
 
 def new_link(name: str | None, kind: str | None = None, data: bytes = b"", *, index: int = 0, flags: int = 0,
-             change: int = 0, create: bool = True, excl: bool = True, **attrs) -> Request:
+             change: int = 0, create: bool = True, excl: bool = True, **attrs: Any) -> Request:
     f = (C.NLM_F_CREATE if create else 0) | (C.NLM_F_EXCL if excl else 0)
     extra = attrs.pop("extra", b"")
     payload = L.IFINFOMSG.pack(ifi_index=index, ifi_flags=flags, ifi_change=change)
@@ -86,7 +90,7 @@ def new_link(name: str | None, kind: str | None = None, data: bytes = b"", *, in
     return Request(C.RTM_NEWLINK, f, payload)
 
 
-def set_link(index: int = 0, *, up: bool | None = None, name: str | None = None, **attrs) -> Request:
+def set_link(index: int = 0, *, up: bool | None = None, name: str | None = None, **attrs: Any) -> Request:
     """RTM_NEWLINK without CREATE: change an existing link (by index, or by name when index is 0)."""
     flags = change = 0
     if up is not None:
@@ -211,47 +215,48 @@ def dump_request(what: str, family: int = C.AF_UNSPEC) -> Request:
 class Rtnl:
     """A NETLINK_ROUTE socket with request helpers. Errors raise KernelError."""
 
-    def __init__(self, netns=None, **socket_options):
+    def __init__(self, netns: Any = None, **socket_options: Any) -> None:
         self.sock = Socket(C.NETLINK_ROUTE, netns=netns, **socket_options)
 
-    def close(self):
+    def close(self) -> None:
         self.sock.close()
 
-    def __enter__(self):
+    def __enter__(self) -> Rtnl:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def do(self, req: Request, *, ack: bool = True, flags: int = 0):
+    def do(self, req: Request, *, ack: bool = True, flags: int = 0) -> list[Message]:
         return self.sock.request(req.type, req.flags | flags, req.payload, ack=ack)
 
-    def get(self, req: Request):
+    def get(self, req: Request) -> Message:
         """A doit GET: the single reply message."""
         replies = self.sock.request(req.type, req.flags, req.payload, ack=False)
         return replies[0]
 
-    def dump(self, what: str, family: int = C.AF_UNSPEC, **kw):
+    def dump(self, what: str, family: int = C.AF_UNSPEC, **kw: Any) -> Dump:
         req = dump_request(what, family)
         return self.sock.dump(req.type, req.payload, **kw)
 
     # conveniences used throughout the suite
     def link_index(self, name: str) -> int:
         m = self.get(get_link(name=name))
-        return m.header(L.IFINFOMSG).ifi_index
+        index: int = m.header(L.IFINFOMSG).ifi_index
+        return index
 
-    def link(self, index: int = 0, name: str | None = None) -> dict:
+    def link(self, index: int = 0, name: str | None = None) -> dict[str, Any]:
         return R.decode(self.get(get_link(index, name)))
 
     def up(self, index: int) -> None:
         self.do(set_link(index, up=True))
 
-    def add_veth(self, name: str, peer: str, **attrs) -> tuple[int, int]:
+    def add_veth(self, name: str, peer: str, **attrs: Any) -> tuple[int, int]:
         self.do(new_link(name, "veth", veth_peer(peer), **attrs))
         return self.link_index(name), self.link_index(peer)
 
 
-def loopback_up(netns) -> None:
+def loopback_up(netns: Any) -> None:
     """Bring lo up inside *netns* (a fresh namespace has it down)."""
     with Rtnl(netns) as r:
         r.up(r.link_index("lo"))

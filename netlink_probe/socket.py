@@ -17,7 +17,7 @@ import struct
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 from . import codec
 from . import constants as C
@@ -303,6 +303,13 @@ class Socket:
         *timeout* bounds the wait for each datagram of the dump.
         """
         return Dump(self, mtype, payload, flags, on_intr, timeout)
+
+    @overload
+    def notifications(self, timeout: float | None = None, *, yield_overruns: Literal[False]
+                      ) -> Iterator[Notification]: ...
+    @overload
+    def notifications(self, timeout: float | None = None, *, yield_overruns: bool = True
+                      ) -> Iterator[Notification | Overrun]: ...
 
     def notifications(self, timeout: float | None = None, *, yield_overruns: bool = True
                       ) -> Iterator[Notification | Overrun]:

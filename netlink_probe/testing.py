@@ -29,7 +29,7 @@ from .sys.calls import Received
 
 _TRUNC = C.MSG_TRUNC
 
-Handler = Callable[[codec.Message, "FakeKernel"], Iterable]
+Handler = Callable[[codec.Message, "FakeKernel"], Iterable[Any] | None]
 
 
 class FakeKernel:
@@ -43,13 +43,13 @@ class FakeKernel:
     ``OSError(ENOBUFS)`` for an overrun).
     """
 
-    def __init__(self, handler: Handler | None = None, *, port: int = 4242, protocol: int = C.NETLINK_ROUTE):
+    def __init__(self, handler: Handler | None = None, *, port: int = 4242, protocol: int = C.NETLINK_ROUTE) -> None:
         self.handler = handler
         self.port = port
         self.protocol = protocol
         self.sent: list[bytes] = []  # every datagram the socket sent, as bytes
         self.destinations: list[tuple[int, int]] = []  # (port, groups) of each
-        self.queue: deque = deque()
+        self.queue: deque[Received | BaseException | bytes | list[bytes]] = deque()
         self.options: dict[tuple[int, int], int] = {}  # (level, name) -> value, as set by the socket
         self.groups: set[int] = set()
         self.buffer = 0
@@ -116,7 +116,7 @@ class FakeKernel:
         return Socket(self.protocol, transport=self, timeout=timeout, **options)
 
     # -- queueing datagrams by hand -------------------------------------------------
-    def deliver(self, data: bytes | list, *, src_pid: int = 0, src_groups: int = 0, group: int | None = None,
+    def deliver(self, data: bytes | list[bytes], *, src_pid: int = 0, src_groups: int = 0, group: int | None = None,
                 nsid: int | None = None, truncate: int | None = None) -> None:
         """Queue one datagram with the given sender and ancillary data.
 
@@ -148,7 +148,7 @@ class FakeKernel:
     @staticmethod
     def ack(request: codec.Message, error: int = 0, *, msg: str | None = None, offset: int | None = None,
             capped: bool | None = None, seq: int | None = None, pid: int | None = None,
-            **extack) -> bytes:
+            **extack: Any) -> bytes:
         """NLMSG_ERROR for *request*: *error* is a positive errno (0 = ACK), as netlink_ack builds it.
 
         ACKs are capped (the kernel sets NLM_F_CAPPED on them); errors echo the
@@ -164,7 +164,8 @@ class FakeKernel:
 
     @staticmethod
     def done(request: codec.Message, error: int = 0, *, msg: str | None = None, offset: int | None = None,
-             flags: int = C.NLM_F_MULTI, seq: int | None = None, pid: int | None = None, **extack) -> bytes:
+             flags: int = C.NLM_F_MULTI, seq: int | None = None, pid: int | None = None,
+             **extack: Any) -> bytes:
         """NLMSG_DONE ending a dump answering *request*; *error* a positive errno (0 = success)."""
         ext = codec.ExtAck(msg=msg, offset=offset, **extack)
         return codec.encode_done(request.seq if seq is None else seq, request.pid if pid is None else pid,
@@ -181,20 +182,20 @@ def restamp(datagram: bytes, seq: int, pid: int) -> bytes:
 
 def replay(datagrams: list[bytes]) -> Handler:
     """A handler answering any request with *datagrams* (e.g. captured ones), restamped with its seq and port."""
-    def handler(request: codec.Message, kernel: FakeKernel):
+    def handler(request: codec.Message, kernel: FakeKernel) -> list[bytes]:
         return [restamp(d, request.seq, request.pid) for d in datagrams]
     return handler
 
 
-def reply(request, mtype, payload=b"", **kw) -> bytes:
+def reply(request: codec.Message, mtype: int, payload: bytes = b"", **kw: Any) -> bytes:
     return FakeKernel.reply(request, mtype, payload, **kw)
 
 
-def ack(request, error=0, **kw) -> bytes:
+def ack(request: codec.Message, error: int = 0, **kw: Any) -> bytes:
     return FakeKernel.ack(request, error, **kw)
 
 
-def done(request, error=0, **kw) -> bytes:
+def done(request: codec.Message, error: int = 0, **kw: Any) -> bytes:
     return FakeKernel.done(request, error, **kw)
 
 

@@ -10,6 +10,7 @@ probing itself lives in ``netlink_probe.kernel_info``.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from .. import kernel_info as K
 from ._common import print_json, require_root
@@ -49,7 +50,7 @@ def run(args) -> int:
     return 0
 
 
-def _groups_text(g: dict, cap: int | None = None) -> str:
+def _groups_text(g: dict[str, Any], cap: int | None = None) -> str:
     if g.get("error"):
         return f"(socket: {g['error']})"
     if g["max"] is None:
@@ -67,7 +68,7 @@ def _groups_text(g: dict, cap: int | None = None) -> str:
     return s
 
 
-def render(info: dict) -> str:
+def render(info: dict[str, Any]) -> str:
     lines = [f"kernel {info['kernel']}   (UAPI headers {info['headers']})", "", "netlink protocols:"]
     width = max(len(e["name"] or "") for e in info["protocols"].values()) + 2
     for p, e in info["protocols"].items():

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import Any
 
 from ..codec import flags_names
 from ..codec.describe import describe
@@ -110,7 +111,7 @@ def _emit(item, as_json: bool) -> None:
         sys.stdout.flush()
 
 
-def record(n, protocol: int, *, full: bool = False) -> dict:
+def record(n, protocol: int, *, full: bool = False) -> dict[str, Any]:
     """One notification as a JSON-able dict."""
     m = n.message
     name, known = type_name(m.type, protocol)

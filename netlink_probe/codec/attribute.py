@@ -8,8 +8,11 @@ read it on demand.  Every length is checked; a malformed TLV raises
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from .. import constants as C
+from .buffer import Buffer
 from .errors import DecodeError
 
 NLA_F_NESTED = C.NLA_F_NESTED
@@ -29,7 +32,7 @@ def align(n: int) -> int:
     return (n + NLA_ALIGNTO - 1) & ~(NLA_ALIGNTO - 1)
 
 
-class Attr(tuple):
+class Attr(tuple[int, int, Any, int, Any]):
     """One attribute as found in the buffer: its type number, flags and value bytes.
 
     A light tuple (type word, header offset, buffer, nla_len, value) built
@@ -40,7 +43,7 @@ class Attr(tuple):
 
     __slots__ = ()
 
-    def __new__(cls, type_word: int, offset: int, value, buf=None):
+    def __new__(cls, type_word: int, offset: int, value: Buffer, buf: Buffer | None = None) -> Attr:
         return tuple.__new__(cls, (type_word, offset, buf, len(value) + 4, value))
 
     @property
@@ -61,12 +64,13 @@ class Attr(tuple):
         return self[1]
 
     @property
-    def buf(self):
-        return self[2]
+    def buf(self) -> Buffer | None:
+        b: Buffer | None = self[2]
+        return b
 
     @property
     def value(self) -> memoryview:
-        v = self[4]
+        v: memoryview | None = self[4]
         if v is None:
             off = self[1]
             v = memoryview(self[2])[off + 4: off + self[3]]
@@ -84,7 +88,7 @@ class Attr(tuple):
         """The value as a run of attributes (whatever the NESTED flag says)."""
         buf = self[2]
         if buf is None:  # built by hand from a value alone: offsets relative to the value
-            v = self[4]
+            v: Buffer = self[4]
             return Attrs(v, 0, len(v))
         return Attrs(buf, self[1] + 4, self[1] + self[3])
 
@@ -92,10 +96,10 @@ class Attr(tuple):
         return f"Attr(type={self.type}, flags={self.flags:#x}, len={self[3] - 4}, offset={self[1]})"
 
 
-_new_attr = tuple.__new__
+_new_attr: Any = tuple.__new__  # Attr without __new__'s call: the hot path of iteration
 
 
-def _span_error(buf, start: int, end: int) -> DecodeError:
+def _span_error(buf: Buffer, start: int, end: int) -> DecodeError:
     """Why [start, end) is not a run of attributes inside *buf* (asked once it is known not to be)."""
     if start < 0 or start > end:
         return DecodeError(max(start, 0), f"attribute run [{start}, {end}) is empty or reversed")
@@ -113,7 +117,7 @@ class Attrs:
 
     __slots__ = ("buf", "start", "end", "_first", "_all", "_mv")
 
-    def __init__(self, buf, start: int, end: int):
+    def __init__(self, buf: Buffer, start: int, end: int) -> None:
         self.buf = buf
         self.start = start
         self.end = end
@@ -164,7 +168,7 @@ class Attrs:
             mv = self._mv = memoryview(self.buf)
         return mv
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Attr]:
         entries = self._all if self._all is not None else self._entries()
         buf = self.buf
         for atype, off, alen in entries:
@@ -200,7 +204,7 @@ class Attrs:
         return off + 4, off + _HDR.unpack_from(self.buf, off)[0]
 
     # -- values ---------------------------------------------------------
-    def get(self, t: int, default=None):
+    def get(self, t: int, default: Any = None) -> Any:
         """Value bytes of the first attribute of type *t* (a memoryview), or *default*."""
         first = self._first
         if first is None:
@@ -216,7 +220,7 @@ class Attrs:
     def get_all(self, t: int) -> list[memoryview]:
         return [a.value for a in self if a.type == t]
 
-    def _scalar(self, t: int, st: struct.Struct, default):
+    def _scalar(self, t: int, st: struct.Struct, default: Any) -> Any:
         first = self._first
         if first is None:
             first = self._index()
@@ -231,10 +235,10 @@ class Attrs:
             raise DecodeError(off, f"attribute {t} has {alen - 4} bytes, needs {st.size - 4}")
         return v
 
-    def u8(self, t, default=None): return self._scalar(t, _LU8, default)
-    def u16(self, t, default=None): return self._scalar(t, _LU16, default)
+    def u8(self, t: int, default: Any = None) -> Any: return self._scalar(t, _LU8, default)
+    def u16(self, t: int, default: Any = None) -> Any: return self._scalar(t, _LU16, default)
 
-    def u32(self, t, default=None):
+    def u32(self, t: int, default: Any = None) -> Any:
         first = self._first  # _scalar inlined: the most common lookup
         if first is None:
             first = self._index()
@@ -249,19 +253,19 @@ class Attrs:
             raise DecodeError(off, f"attribute {t} has {alen - 4} bytes, needs 4")
         return v
 
-    def u64(self, t, default=None): return self._scalar(t, _LU64, default)
-    def s32(self, t, default=None): return self._scalar(t, _LS32, default)
-    def s64(self, t, default=None): return self._scalar(t, _LS64, default)
+    def u64(self, t: int, default: Any = None) -> Any: return self._scalar(t, _LU64, default)
+    def s32(self, t: int, default: Any = None) -> Any: return self._scalar(t, _LS32, default)
+    def s64(self, t: int, default: Any = None) -> Any: return self._scalar(t, _LS64, default)
 
-    def be16(self, t, default=None):
+    def be16(self, t: int, default: Any = None) -> Any:
         v = self._scalar(t, _LU16, None)
         return default if v is None else ((v & 0xFF) << 8) | (v >> 8)
 
-    def be32(self, t, default=None):
+    def be32(self, t: int, default: Any = None) -> Any:
         v = self._scalar(t, _LU32, None)
         return default if v is None else int.from_bytes(v.to_bytes(4, "little"), "big")
 
-    def str(self, t: int, default=None):
+    def str(self, t: int, default: Any = None) -> Any:
         """A NUL-terminated string attribute, decoded as UTF-8 (bytes after the first NUL ignored)."""
         v = self.get(t)
         if v is None:
@@ -270,7 +274,7 @@ class Attrs:
         nul = b.find(b"\0")
         return (b if nul < 0 else b[:nul]).decode("utf-8", "replace")
 
-    def bytes(self, t: int, default=None):
+    def bytes(self, t: int, default: Any = None) -> Any:
         v = self.get(t)
         return default if v is None else bytes(v)
 
@@ -283,7 +287,7 @@ class Attrs:
 
 
 # -- encoding -----------------------------------------------------------
-def attr(t: int, value: bytes = b"", *, nested: bool = False, net_byteorder: bool = False) -> bytes:
+def attr(t: int, value: Buffer | Iterable[bytes] = b"", *, nested: bool = False, net_byteorder: bool = False) -> bytes:
     """One attribute with its padding; *value* may be bytes or an iterable of encoded attributes."""
     if not isinstance(value, (bytes, bytearray, memoryview)):
         value = b"".join(value)
@@ -300,12 +304,12 @@ def nest(t: int, *children: bytes) -> bytes:
     return attr(t, b"".join(children), nested=True)
 
 
-def u8(t, v): return attr(t, _U8.pack(v))
-def u16(t, v): return attr(t, _U16.pack(v))
-def u32(t, v): return attr(t, _U32.pack(v))
-def u64(t, v): return attr(t, _U64.pack(v))
-def s32(t, v): return attr(t, _S32.pack(v))
-def be16(t, v): return attr(t, _BE16.pack(v), net_byteorder=False)
-def be32(t, v): return attr(t, _BE32.pack(v))
-def string(t, s: str): return attr(t, s.encode() + b"\0")
-def flag(t): return attr(t, b"")
+def u8(t: int, v: int) -> bytes: return attr(t, _U8.pack(v))
+def u16(t: int, v: int) -> bytes: return attr(t, _U16.pack(v))
+def u32(t: int, v: int) -> bytes: return attr(t, _U32.pack(v))
+def u64(t: int, v: int) -> bytes: return attr(t, _U64.pack(v))
+def s32(t: int, v: int) -> bytes: return attr(t, _S32.pack(v))
+def be16(t: int, v: int) -> bytes: return attr(t, _BE16.pack(v), net_byteorder=False)
+def be32(t: int, v: int) -> bytes: return attr(t, _BE32.pack(v))
+def string(t: int, s: str) -> bytes: return attr(t, s.encode() + b"\0")
+def flag(t: int) -> bytes: return attr(t, b"")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable
+from typing import Any
 
 from ..sys import ffi, lib
 from . import rtnl as R
@@ -28,7 +29,7 @@ class ColumnDecoder:
     as text, "str"); an absent attribute is None; anything else is bytes.
     """
 
-    def __init__(self, layout: Layout, space: str, names: Iterable[str]):
+    def __init__(self, layout: Layout, space: str, names: Iterable[str]) -> None:
         self.layout = layout
         attr_numbers = {v: k for k, v in R.space_names(space).items()}
         self.header: list[tuple[str, int, struct.Struct | None]] = []
@@ -45,7 +46,7 @@ class ColumnDecoder:
         self._types = ffi.new("uint16_t[]", [t for _, t, _ in self.attrs] or [0])
         self._cap = 0
         self._text_cap = 0
-        self.columns: dict[str, list] = {n: [] for n in names}
+        self.columns: dict[str, list[Any]] = {n: [] for n in names}
         self._scanned: tuple[bytes, int, int, list[int]] = (b"", 0, 0, [])
 
     def _ensure(self, n: int) -> None:
@@ -57,7 +58,7 @@ class ColumnDecoder:
             self._len = ffi.new("uint32_t[]", max(self.nt, 1) * n)
             self._present = ffi.new("uint32_t[]", max(self.nt, 1))
 
-    def _text(self, count: int):
+    def _text(self, count: int) -> Any:
         if count > self._text_cap:
             self._text_cap = count
             self._textbuf = ffi.new("char[]", 46 * count)
@@ -77,7 +78,7 @@ class ColumnDecoder:
                         self._msg, self._off, self._len, self._val, self._present, cap)
         if n < 0:
             return None
-        flat = ffi.unpack(self._msg, 4 * n)
+        flat: list[int] = ffi.unpack(self._msg, 4 * n)
         self._scanned = (data, n, cap, flat)
         return flat
 

@@ -60,7 +60,7 @@ class ErrorInfo:
     """A decoded NLMSG_ERROR (error == 0 is an ACK) or NLMSG_DONE."""
 
     error: int  # as sent: 0 or a negative errno
-    echo_header: tuple | None  # the request's nlmsghdr (named: .nlmsg_seq ...), for NLMSG_ERROR
+    echo_header: tuple[int, ...] | None  # the request's nlmsghdr (named: .nlmsg_seq ...), for NLMSG_ERROR
     echo_payload: bytes | None  # the request's payload; None when NLM_F_CAPPED
     capped: bool
     extack: ExtAck

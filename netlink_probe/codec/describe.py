@@ -6,6 +6,8 @@ This is what the ``decode`` command prints (``--json`` as is, otherwise via
 """
 from __future__ import annotations
 
+from typing import Any
+
 from .. import constants as C
 from . import layouts as L
 from .control import ErrorInfo, parse_done, parse_error
@@ -14,10 +16,10 @@ from .msgtypes import object_family, type_name
 from .tree import attrs_tree
 
 
-def describe(m: Message, protocol: int = C.NETLINK_ROUTE) -> dict:
+def describe(m: Message, protocol: int = C.NETLINK_ROUTE) -> dict[str, Any]:
     """One message as a dict: header, flags by name, family header, attribute tree (or error/done)."""
     name, known = type_name(m.type, protocol)
-    d: dict = {"offset": m.offset, "len": m.length, "type": name or str(m.type), "type_number": m.type}
+    d: dict[str, Any] = {"offset": m.offset, "len": m.length, "type": name or str(m.type), "type_number": m.type}
     if name and not known:
         d["type_named_by_headers"] = False
     d["flags"] = flags_names(m.type, m.flags, protocol)
@@ -46,14 +48,14 @@ def describe(m: Message, protocol: int = C.NETLINK_ROUTE) -> dict:
     return d
 
 
-def address_family(header: dict) -> int:
+def address_family(header: dict[str, Any]) -> int:
     """The address family of an rtnetlink family header ({ifi_family: ...}, {rtm_family: ...}, {family: ...})."""
     return next((v for k, v in header.items() if k.endswith("family")), C.AF_UNSPEC)
 
 
-def errinfo(info: ErrorInfo, protocol: int) -> dict:
+def errinfo(info: ErrorInfo, protocol: int) -> dict[str, Any]:
     """An NLMSG_ERROR / NLMSG_DONE report: errno and its name, the echoed request, the extended ack."""
-    e: dict = {"errno": info.errno, "name": info.errno_name if info.error else "ok (ACK)" if info.echo_header
+    e: dict[str, Any] = {"errno": info.errno, "name": info.errno_name if info.error else "ok (ACK)" if info.echo_header
                else "ok"}
     if info.echo_header is not None:
         ln, t, fl, seq, pid = info.echo_header
@@ -66,7 +68,7 @@ def errinfo(info: ErrorInfo, protocol: int) -> dict:
             e["request"]["payload"] = info.echo_payload.hex()
     x = info.extack
     if x:
-        ext: dict = {}
+        ext: dict[str, Any] = {}
         for k in ("msg", "offset", "miss_type", "miss_nest"):
             if getattr(x, k) is not None:
                 ext[k] = getattr(x, k)
@@ -80,7 +82,7 @@ def errinfo(info: ErrorInfo, protocol: int) -> dict:
     return e
 
 
-def describe_buffer(data: bytes, protocol: int = C.NETLINK_ROUTE) -> list[dict]:
+def describe_buffer(data: bytes, protocol: int = C.NETLINK_ROUTE) -> list[dict[str, Any]]:
     """Every message of *data*, described; raises DecodeError with the byte offset."""
     return [describe(m, protocol) for m in parse(data)]
 

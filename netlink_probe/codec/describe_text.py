@@ -5,10 +5,12 @@ readings as text or integer when plausible.
 """
 from __future__ import annotations
 
+from typing import Any
+
 _HEX_SHOWN = 32
 
 
-def message_text(d: dict) -> str:
+def message_text(d: dict[str, Any]) -> str:
     """A described message (`codec.describe.describe`) as lines of text."""
     t = d["type"] if d["type"] == str(d["type_number"]) else f"{d['type']} ({d['type_number']})"
     if d.get("type_named_by_headers") is False:
@@ -33,7 +35,7 @@ def message_text(d: dict) -> str:
     return "\n".join(lines)
 
 
-def attrs_text(attrs: list[dict], indent: str) -> list[str]:
+def attrs_text(attrs: list[dict[str, Any]], indent: str) -> list[str]:
     """An attribute tree (`codec.tree.attrs_tree`), one line per attribute, nests indented further."""
     lines = []
     for e in attrs:
@@ -53,7 +55,7 @@ def attrs_text(attrs: list[dict], indent: str) -> list[str]:
     return lines
 
 
-def value_text(v) -> str:
+def value_text(v: object) -> str:
     """One decoded value: raw bytes as spaced hex (cut at 32 bytes) with their readings; text quoted."""
     if isinstance(v, dict) and "hex" in v:
         h = v["hex"]

@@ -32,7 +32,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from .. import constants as C
 from .control import ErrorInfo, parse_done, parse_error
@@ -110,7 +110,7 @@ class Outcome:
     """
 
     kind: Kind
-    replies: Sequence = ()
+    replies: Sequence[Any] = ()
     info: ErrorInfo | None = None
     reason: str = ""
     end: Message | None = None
@@ -192,7 +192,7 @@ class Exchange:
                 msgs = mine
                 break
 
-        def prefix(k: int) -> Sequence:
+        def prefix(k: int) -> Sequence[Any]:
             return msgs if k == len(msgs) else msgs[:k]
         return self._decide([m.type for m in msgs], [m.flags for m in msgs], msgs.__getitem__, prefix)
 
@@ -212,7 +212,7 @@ class Exchange:
         return mine
 
     def _decide(self, types: Sequence[int], flags: Sequence[int], message: Callable[[int], Message],
-                prefix: Callable[[int], Sequence]) -> Outcome:
+                prefix: Callable[[int], Sequence[Any]]) -> Outcome:
         """Replies and end of messages known to be ours (message i has types[i], flags[i])."""
         n = len(types)
         if not n:
@@ -249,7 +249,7 @@ class Exchange:
             return Outcome(Kind.END, replies)
         return Outcome(Kind.REPLIES, replies)
 
-    def _end(self, m: Message, replies: Sequence) -> Outcome:
+    def _end(self, m: Message, replies: Sequence[Any]) -> Outcome:
         """NLMSG_ERROR, NLMSG_DONE or (in a dump) another control message: the exchange is over."""
         self.finished = True
         t = m.type

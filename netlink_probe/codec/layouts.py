@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import struct
 from collections import namedtuple
+from collections.abc import Iterable
 from typing import Any
 
 from ..sys import ffi
+from .buffer import Buffer
 from .errors import DecodeError
 
 _CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
@@ -22,7 +24,7 @@ class Layout:
 
     __slots__ = ("ctype", "name", "fields", "size", "_struct", "_tuple")
 
-    def __init__(self, ctype: str):
+    def __init__(self, ctype: str) -> None:
         t = ffi.typeof(ctype)
         fmt, pos, names = "=", 0, []
         for fname, f in t.fields:
@@ -47,13 +49,13 @@ class Layout:
         self._tuple: Any = _named_tuple(self.name, [n.replace(".", "_").lstrip("_") for n in names])
 
     @staticmethod
-    def _code(ctype) -> str:
+    def _code(ctype: Any) -> str:
         size = ffi.sizeof(ctype)
         signed = ctype.kind == "primitive" and not ctype.cname.startswith(("unsigned", "uint", "u", "_Bool", "char"))
         signed = signed or ctype.cname in ("int8_t", "signed char")
         return (_SIGNED if signed else _CODES)[size]
 
-    def unpack(self, buf, offset: int = 0, end: int | None = None) -> Any:
+    def unpack(self, buf: Buffer, offset: int = 0, end: int | None = None) -> Any:
         """The struct at *offset* as a named tuple (``.ifi_index``); DecodeError when *end* comes first.
 
         Typed Any: the tuple's fields come from the headers at run time."""
@@ -62,16 +64,16 @@ class Layout:
             raise DecodeError(offset, f"{self.name} needs {self.size} bytes, {max(end - offset, 0)} left")
         return self._tuple._make(self._struct.unpack_from(buf, offset))
 
-    def unpack_dict(self, buf, offset: int = 0, end: int | None = None) -> dict:
+    def unpack_dict(self, buf: Buffer, offset: int = 0, end: int | None = None) -> dict[str, Any]:
         """The struct as {C field name: value}."""
         return self.as_dict(self.unpack(buf, offset, end))
 
-    def as_dict(self, values: tuple) -> dict:
+    def as_dict(self, values: Iterable[Any]) -> dict[str, Any]:
         """An unpacked struct as {C field name: value}: the names as the headers spell them
         ('__ifi_pad', 'msg.nlmsg_len'), where the named tuple's fields had to be renamed."""
         return dict(zip(self.fields, values))
 
-    def pack(self, **values) -> bytes:
+    def pack(self, **values: int) -> bytes:
         unknown = set(values) - set(self.fields)
         if unknown:
             raise TypeError(f"{self.name} has no field(s) {sorted(unknown)}")

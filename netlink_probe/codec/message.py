@@ -10,6 +10,7 @@ from typing import Any
 
 from .. import constants as C
 from .attribute import Attrs
+from .buffer import Buffer
 from .errors import DecodeError
 from .layouts import NLMSGHDR, Layout
 
@@ -28,7 +29,7 @@ class Message:
 
     __slots__ = ("buf", "offset", "length", "type", "flags", "seq", "pid", "_attrs")
 
-    def __init__(self, buf, offset: int, length: int, type_: int, flags: int, seq: int, pid: int):
+    def __init__(self, buf: Buffer, offset: int, length: int, type_: int, flags: int, seq: int, pid: int) -> None:
         self.buf, self.offset, self.length = buf, offset, length
         self.type, self.flags, self.seq, self.pid = type_, flags, seq, pid
         self._attrs: Attrs | None = None
@@ -75,7 +76,7 @@ class Message:
                 f"pid={self.pid}, len={self.length})")
 
 
-def parse(buf, base: int = 0, end: int | None = None) -> list[Message]:
+def parse(buf: Buffer, base: int = 0, end: int | None = None) -> list[Message]:
     """Split *buf* [base, end) into messages; raise DecodeError on any malformed header.
 
     Every iteration advances by at least HDRLEN bytes, so the loop ends on any input.

@@ -6,13 +6,16 @@ so a malformed run raises the same `DecodeError` everywhere.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from .. import constants as C
 from . import layouts as L
 from .attribute import Attrs
+from .buffer import Buffer
 from .errors import DecodeError
 
 
-def nexthops(buf, start: int, end: int) -> list[dict]:
+def nexthops(buf: Buffer, start: int, end: int) -> list[dict[str, Any]]:
     """The rtnexthop entries in *buf* [start, end): rtnexthop fields plus ``attrs`` (an `Attrs`).
 
     DecodeError (with the absolute offset) when an rtnh_len is below the
@@ -36,7 +39,7 @@ def nexthops(buf, start: int, end: int) -> list[dict]:
     return out
 
 
-def multipath(attrs: Attrs, t: int = C.RTA_MULTIPATH) -> list[dict] | None:
+def multipath(attrs: Attrs, t: int = C.RTA_MULTIPATH) -> list[dict[str, Any]] | None:
     """The next hops of the RTA_MULTIPATH attribute (type *t*) of *attrs*, or None when it has none.
 
     Each entry is the rtnexthop fields (rtnh_len, rtnh_flags, rtnh_hops,

@@ -9,6 +9,8 @@ their own modules and are re-exported here: ``R.KIND``, ``R.value``, ``R.ip``,
 """
 from __future__ import annotations
 
+from typing import Any
+
 from .. import constants as C
 from . import layouts as L
 from .attribute import NLA_TYPE_MASK, Attrs
@@ -40,11 +42,11 @@ def family(mtype: int) -> tuple[str, L.Layout, str] | None:
     return _FAMILY_OF_BASE.get(base)
 
 
-def attrs_dict(attrs: Attrs, space: str) -> dict:
+def attrs_dict(attrs: Attrs, space: str) -> dict[str, Any]:
     """{name: value} of an attribute set (repeats become lists; unknown numbers as 'NAME_<n>')."""
     names = space_names(space)
     pre = prefix(space)
-    out: dict = {}
+    out: dict[str, Any] = {}
     repeated: set[str] = set()
     buf = attrs.buf
     mv = memoryview(buf)
@@ -70,10 +72,10 @@ def attrs_dict(attrs: Attrs, space: str) -> dict:
     return out
 
 
-def decode(m: Message) -> dict:
+def decode(m: Message) -> dict[str, Any]:
     """A whole rtnetlink message as a dict: header fields (C names) + named attributes."""
     fam = family(m.type)
-    d: dict = {"type": m.type_name, "flags": m.flags, "seq": m.seq, "pid": m.pid}
+    d: dict[str, Any] = {"type": m.type_name, "flags": m.flags, "seq": m.seq, "pid": m.pid}
     if fam is None:
         d["payload"] = bytes(m.payload)
         return d

@@ -8,14 +8,17 @@ nested space, see `codec.spaces`) or ``nexthops`` (RTA_MULTIPATH, parsed by
 """
 from __future__ import annotations
 
+from typing import Any
+
 from .. import constants as C
 from . import spaces as S
 from .attribute import Attr, Attrs
+from .buffer import Buffer
 from .multipath import nexthops
 from .values import value
 
 
-def attrs_tree(attrs: Attrs, space: str | None, *, kind: str | None = None, family: int = 0) -> list[dict]:
+def attrs_tree(attrs: Attrs, space: str | None, *, kind: str | None = None, family: int = 0) -> list[dict[str, Any]]:
     """Every attribute of *attrs* (of *space*; None: unknown) as a list of entries, nests opened.
 
     *kind* is the link kind that names the space of an IFLA_INFO_DATA found
@@ -25,14 +28,14 @@ def attrs_tree(attrs: Attrs, space: str | None, *, kind: str | None = None, fami
     known_space = space if space is not None and S.known(space) else None
     names = S.space_names(known_space) if known_space else {}
     pre = S.prefix(known_space) if known_space else "ATTR"
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
     link_kind, slave_kind = kind, None
     if space == "IFLA_INFO_UNSPEC":  # the kind names the space of INFO_DATA / INFO_SLAVE_DATA
         link_kind = attrs.str(C.IFLA_INFO_KIND)
         slave_kind = attrs.str(C.IFLA_INFO_SLAVE_KIND)
     for a in attrs:
         name = names.get(a.type)
-        e: dict = {"type": a.type, "name": name or f"{pre}_{a.type}", "known": name is not None}
+        e: dict[str, Any] = {"type": a.type, "name": name or f"{pre}_{a.type}", "known": name is not None}
         fl = _flag_names(a)
         if fl:
             e["flags"] = fl
@@ -54,7 +57,7 @@ def attrs_tree(attrs: Attrs, space: str | None, *, kind: str | None = None, fami
             continue
         elif name == "RTA_MULTIPATH":
             e["nexthops"] = [dict(hop, attrs=attrs_tree(hop["attrs"], "RTA_UNSPEC"))
-                             for hop in nexthops(a.buf, a.offset + 4, a.offset + 4 + len(a.value))]
+                             for hop in nexthops(attrs.buf, a.offset + 4, a.offset + 4 + len(a.value))]
             continue
         elif a.nested_flag:
             child = "?"
@@ -68,10 +71,10 @@ def attrs_tree(attrs: Attrs, space: str | None, *, kind: str | None = None, fami
     return out
 
 
-def raw_value(raw) -> dict:
+def raw_value(raw: Buffer) -> dict[str, Any]:
     """Bytes of unknown kind: hex, plus the readings that are plausible (integer, NUL-terminated text)."""
     b = bytes(raw)
-    v: dict = {"hex": b.hex()}
+    v: dict[str, Any] = {"hex": b.hex()}
     if len(b) in (1, 2, 4, 8):
         v["uint"] = int.from_bytes(b, "little")
     if len(b) > 1 and b[-1] == 0 and b[:-1].isascii() and b[:-1].decode().isprintable() and b[0] != 0:
@@ -88,9 +91,9 @@ def _flag_names(a: Attr) -> list[str]:
     return out
 
 
-def _af_entry(a: Attr) -> dict:
+def _af_entry(a: Attr) -> dict[str, Any]:
     """One address family's nest inside IFLA_AF_SPEC (its type is an AF_* number)."""
-    e: dict = {"type": a.type, "name": S.AF_NAMES.get(a.type, f"AF_{a.type}"), "known": a.type in S.AF_NAMES,
+    e: dict[str, Any] = {"type": a.type, "name": S.AF_NAMES.get(a.type, f"AF_{a.type}"), "known": a.type in S.AF_NAMES,
                "len": len(a.value)}
     if a.type in S.AF_SPEC:
         e["attrs"] = attrs_tree(a.nested(), S.AF_SPEC[a.type])

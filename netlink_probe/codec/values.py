@@ -9,8 +9,10 @@ from __future__ import annotations
 import ipaddress
 import socket as _socket
 import struct
+from typing import Any
 
 from . import layouts as L
+from .buffer import Buffer
 
 # Value kinds by attribute name. Anything not listed decodes to raw bytes.
 _KINDS = {
@@ -55,12 +57,12 @@ SCALARS: dict[str, struct.Struct] = {"u8": struct.Struct("=B"), "u16": struct.St
                                      "u64": struct.Struct("=Q")}
 
 
-def mac(b) -> str:
+def mac(b: Buffer) -> str:
     """'02:00:00:00:00:01' (lower-case hex, colon-separated; any length)."""
     return bytes(b).hex(":")
 
 
-def ip(b) -> str:
+def ip(b: Buffer) -> str:
     """An IPv4 or IPv6 address as inet_ntop writes it; other lengths as plain hex."""
     b = bytes(b)
     if len(b) == 4:
@@ -70,12 +72,12 @@ def ip(b) -> str:
     return b.hex()
 
 
-def text(raw) -> str:
+def text(raw: Buffer) -> str:
     """A NUL-terminated string value (bytes after the first NUL ignored), as UTF-8."""
     return bytes(raw).split(b"\0", 1)[0].decode("utf-8", "replace")
 
 
-def value(name: str, raw):
+def value(name: str, raw: Buffer) -> Any:
     """Decode one attribute value by the kind its name has; unknown kinds (and short scalars) stay bytes."""
     kind = KIND.get(name)
     if kind in SCALARS:

@@ -1,6 +1,8 @@
 """Addresses as the entries of ``ip -j -o addr`` and the lines of ``ip -o addr`` (iproute2 print_addrinfo)."""
 from __future__ import annotations
 
+from typing import Any
+
 from .. import constants as C
 from ..codec import layouts as L
 from ..codec.message import Message
@@ -16,13 +18,13 @@ _IFA_FLAGS = (("secondary", "IFA_F_SECONDARY"), ("nodad", "IFA_F_NODAD"), ("opti
 INFINITY_LIFE_TIME = 0xFFFFFFFF
 
 
-def addr_json(m: Message, links: Links) -> dict:
+def addr_json(m: Message, links: Links) -> dict[str, Any]:
     """One RTM_NEWADDR as an entry of `ip -j -o addr` (iproute2 print_addrinfo)."""
     h = m.header(L.IFADDRMSG)
     fam = h.ifa_family
     a = m.attrs(L.IFADDRMSG.size)
     flags = a.u32(C.IFA_FLAGS, h.ifa_flags)
-    d: dict = {}
+    d: dict[str, Any] = {}
     if m.type == C.RTM_DELADDR:
         d["deleted"] = True
     d["index"] = h.ifa_index
@@ -70,7 +72,7 @@ def addr_json(m: Message, links: Links) -> dict:
     return d
 
 
-def addrs_text(objs: list[dict]) -> str:
+def addrs_text(objs: list[dict[str, Any]]) -> str:
     """`ip -o addr`'s one line per address, from `addr_json` objects."""
     lines = []
     for d in objs:

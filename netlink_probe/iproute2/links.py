@@ -3,6 +3,7 @@ every other table uses to name devices."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from .. import constants as C
 from ..codec import layouts as L
@@ -60,12 +61,12 @@ class Links:
         return e[2] if e else 0
 
 
-def link_json(m: Message, links: Links, *, with_linkmode: bool = True) -> dict:
+def link_json(m: Message, links: Links, *, with_linkmode: bool = True) -> dict[str, Any]:
     """One RTM_NEWLINK as `ip -j link` prints it (iproute2 print_linkinfo)."""
     h = m.header(L.IFINFOMSG)
     ltype, flags = h.ifi_type, h.ifi_flags
     a = m.attrs(L.IFINFOMSG.size)
-    d: dict = {}
+    d: dict[str, Any] = {}
     if m.type == C.RTM_DELLINK:
         d["deleted"] = True
     d["ifindex"] = h.ifi_index
@@ -129,7 +130,7 @@ def link_json(m: Message, links: Links, *, with_linkmode: bool = True) -> dict:
     return d
 
 
-def links_text(objs: list[dict]) -> str:
+def links_text(objs: list[dict[str, Any]]) -> str:
     """`ip link`'s two (or more) lines per link, from `link_json` objects."""
     lines = []
     for d in objs:

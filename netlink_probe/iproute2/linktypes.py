@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import constants as C
+from ..codec.buffer import Buffer
 from ..codec.values import ip
 
 # ARPHRD -> iproute2's link type names (lib/ll_types.c)
@@ -29,7 +30,7 @@ def ll_type(t: int) -> str:
     return _LL_TYPES.get(t, f"[{t}]")
 
 
-def ll_addr(raw, ll_type_: int) -> str:
+def ll_addr(raw: Buffer, ll_type_: int) -> str:
     """iproute2's ll_addr_n2a: tunnel endpoints as IP addresses, everything else as colon hex."""
     b = bytes(raw)
     if len(b) == 4 and ll_type_ in (C.ARPHRD_TUNNEL, C.ARPHRD_SIT, C.ARPHRD_IPGRE):

@@ -1,6 +1,8 @@
 """Neighbours as ``ip -j neigh`` and ``ip neigh`` show them (iproute2 print_neigh), NOARP entries hidden."""
 from __future__ import annotations
 
+from typing import Any
+
 from .. import constants as C
 from ..codec import layouts as L
 from ..codec.message import Message
@@ -12,7 +14,7 @@ from .names import names
 _NUD_ORDER = ("INCOMPLETE", "REACHABLE", "STALE", "DELAY", "PROBE", "FAILED", "NOARP", "PERMANENT")
 
 
-def neigh_json(m: Message, links: Links, family: int = C.AF_UNSPEC) -> dict | None:
+def neigh_json(m: Message, links: Links, family: int = C.AF_UNSPEC) -> dict[str, Any] | None:
     """One RTM_NEWNEIGH as `ip -j neigh` prints it, or None when ip's default filter hides it."""
     if m.type not in (C.RTM_NEWNEIGH, C.RTM_DELNEIGH, C.RTM_GETNEIGH):
         return None
@@ -24,7 +26,7 @@ def neigh_json(m: Message, links: Links, family: int = C.AF_UNSPEC) -> dict | No
     if not (show & state) and not flags & (C.NTF_PROXY | C.NTF_EXT_LEARNED):
         return None  # iproute2 print_neigh's default state filter
     a = m.attrs(L.NDMSG.size)
-    d: dict = {}
+    d: dict[str, Any] = {}
     if m.type == C.RTM_DELNEIGH:
         d["deleted"] = True
     elif m.type == C.RTM_GETNEIGH:
@@ -47,7 +49,7 @@ def neigh_json(m: Message, links: Links, family: int = C.AF_UNSPEC) -> dict | No
     return d
 
 
-def neigh_text(objs: list[dict]) -> str:
+def neigh_text(objs: list[dict[str, Any]]) -> str:
     """`ip neigh`'s one line per neighbour, from `neigh_json` objects."""
     lines = []
     for d in objs:

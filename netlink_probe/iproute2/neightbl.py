@@ -1,6 +1,8 @@
 """Neighbour tables as ``ip -j ntable`` shows them (the main fields) and a readable two-line form."""
 from __future__ import annotations
 
+from typing import Any
+
 from .. import constants as C
 from ..codec import layouts as L
 from ..codec.message import Message
@@ -19,13 +21,13 @@ _NDTPA_JSON = (("NDTPA_REFCNT", "refcnt"), ("NDTPA_REACHABLE_TIME", "reachable")
 _THRESHOLDS = (("NDTA_THRESH1", "thresh1"), ("NDTA_THRESH2", "thresh2"), ("NDTA_THRESH3", "thresh3"))
 
 
-def ntable_json(m: Message, links: Links) -> dict | None:
+def ntable_json(m: Message, links: Links) -> dict[str, Any] | None:
     """One RTM_NEWNEIGHTBL as `ip -j ntable` prints it (the main fields)."""
     if m.type != C.RTM_NEWNEIGHTBL:
         return None
     fam = m.header(L.NDTMSG).ndtm_family
     a = m.attrs(L.NDTMSG.size)
-    d: dict = {"family": FAMILY_NAMES.get(fam, str(fam))}
+    d: dict[str, Any] = {"family": FAMILY_NAMES.get(fam, str(fam))}
     if C.NDTA_NAME in a:
         d["name"] = a.str(C.NDTA_NAME)
     parms = a.nested(C.NDTA_PARMS)
@@ -44,7 +46,7 @@ def ntable_json(m: Message, links: Links) -> dict | None:
     return d
 
 
-def ntable_text(objs: list[dict]) -> str:
+def ntable_text(objs: list[dict[str, Any]]) -> str:
     """A header line (family, name, dev) and one line of parameters per table."""
     lines = []
     for d in objs:

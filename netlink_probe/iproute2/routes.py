@@ -1,6 +1,8 @@
 """Routes as ``ip -j route`` and ``ip route`` show them (iproute2 print_route), with ip's default filter."""
 from __future__ import annotations
 
+from typing import Any
+
 from .. import constants as C
 from ..codec import layouts as L
 from ..codec.attribute import Attrs
@@ -22,7 +24,7 @@ def rt_flags(flags: int) -> list[str]:
     return [name for const, name in _RT_FLAGS if hasattr(C, const) and flags & getattr(C, const)]
 
 
-def route_json(m: Message, links: Links, family: int = C.AF_INET, table: int = C.RT_TABLE_MAIN) -> dict | None:
+def route_json(m: Message, links: Links, family: int = C.AF_INET, table: int = C.RT_TABLE_MAIN) -> dict[str, Any] | None:
     """One RTM_NEWROUTE as `ip -j route` prints it, or None when ip's default filter hides it.
 
     *family* 0 and *table* 0 mean any.  A malformed RTA_MULTIPATH raises DecodeError.
@@ -44,7 +46,7 @@ def route_json(m: Message, links: Links, family: int = C.AF_INET, table: int = C
         return None  # the ip6 null entry, hidden by iproute2's filter_nlmsg
     nm = names()
     host_len = 32 if fam == C.AF_INET else 128 if fam == C.AF_INET6 else -1
-    d: dict = {}
+    d: dict[str, Any] = {}
     if m.type == C.RTM_DELROUTE:
         d["deleted"] = True
     if h.rtm_type != C.RTN_UNICAST:
@@ -96,9 +98,9 @@ def route_json(m: Message, links: Links, family: int = C.AF_INET, table: int = C
     return d
 
 
-def _nexthop(hop: dict, links: Links) -> dict:
+def _nexthop(hop: dict[str, Any], links: Links) -> dict[str, Any]:
     """One `codec.multipath` entry as an element of ip's "nexthops"."""
-    d: dict = {}
+    d: dict[str, Any] = {}
     inner: Attrs = hop["attrs"]
     if C.RTA_GATEWAY in inner:
         d["gateway"] = ip(inner.get(C.RTA_GATEWAY))
@@ -108,7 +110,7 @@ def _nexthop(hop: dict, links: Links) -> dict:
     return d
 
 
-def routes_text(objs: list[dict]) -> str:
+def routes_text(objs: list[dict[str, Any]]) -> str:
     """`ip route`'s lines, from `route_json` objects (next hops on their own tab-indented lines)."""
     lines = []
     for d in objs:

@@ -9,6 +9,7 @@ the readable form, after ip's.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from .. import constants as C
 from ..codec import layouts as L
@@ -21,11 +22,12 @@ from .neightbl import ntable_json, ntable_text
 from .routes import route_json, routes_text
 
 TABLES = ("links", "addrs", "routes", "neigh", "neightbl")
-_TEXT: dict[str, Callable[[list[dict]], str]] = {
+_TEXT: dict[str, Callable[[list[dict[str, Any]]], str]] = {
     "links": links_text, "addrs": addrs_text, "routes": routes_text, "neigh": neigh_text, "neightbl": ntable_text}
 
 
-def collect(what: str, netns=None, *, family: int = C.AF_UNSPEC, table: str | int | None = None) -> list[dict]:
+def collect(what: str, netns: Any = None, *, family: int = C.AF_UNSPEC,
+            table: str | int | None = None) -> list[dict[str, Any]]:
     """The objects of one dump (*what*: one of `TABLES`) in *netns* as ``ip -j`` shows them.
 
     *family* filters (routes default to AF_INET); *table* (routes only) is a
@@ -52,7 +54,7 @@ def collect(what: str, netns=None, *, family: int = C.AF_UNSPEC, table: str | in
         return [d for d in objs if d is not None]
 
 
-def text(what: str, objs: list[dict]) -> str:
+def text(what: str, objs: list[dict[str, Any]]) -> str:
     """The readable form of `collect`'s objects, after ip's (empty when there are none)."""
     return _TEXT[what](objs)
 

@@ -5,6 +5,8 @@ names); other protocols get the generic netlink header or the payload length.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from .. import constants as C
 from ..codec import layouts as L
 from ..codec.message import Message
@@ -15,7 +17,7 @@ from .links import link_flags
 from .names import names
 
 
-def summary(m: Message, protocol: int = C.NETLINK_ROUTE) -> dict:
+def summary(m: Message, protocol: int = C.NETLINK_ROUTE) -> dict[str, Any]:
     """The object's key fields: what identifies it and what usually changed."""
     fam = object_family(m.type) if protocol == C.NETLINK_ROUTE else None
     if fam is None:

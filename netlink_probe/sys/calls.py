@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ._netlink_cffi import ffi, lib
 
@@ -20,7 +22,7 @@ def _check(ret: int, what: str) -> int:
     return ret
 
 
-def sockaddr_nl(pid: int = 0, groups: int = 0):
+def sockaddr_nl(pid: int = 0, groups: int = 0) -> Any:
     sa = ffi.new("struct sockaddr_nl *")
     sa.nl_family = lib.AF_NETLINK
     sa.nl_pid = pid
@@ -47,7 +49,7 @@ def connect(fd: int, pid: int = 0, groups: int = 0) -> None:
     _check(lib.connect(fd, ffi.cast("struct sockaddr *", sa), _SA_LEN), "connect")
 
 
-def _name(fn, fd: int, what: str) -> tuple[int, int]:
+def _name(fn: Callable[..., int], fd: int, what: str) -> tuple[int, int]:
     sa = ffi.new("struct sockaddr_nl *")
     ln = ffi.new("socklen_t *", _SA_LEN)
     _check(fn(fd, ffi.cast("struct sockaddr *", sa), ln), what)
@@ -169,7 +171,8 @@ def getsockopt_int(fd: int, level: int, name: int) -> int:
     v = ffi.new("int *")
     ln = ffi.new("socklen_t *", ffi.sizeof("int"))
     _check(lib.getsockopt(fd, level, name, v, ln), "getsockopt")
-    return v[0]
+    out: int = v[0]
+    return out
 
 
 def getsockopt_bytes(fd: int, level: int, name: int, size: int) -> tuple[bytes, int]:
