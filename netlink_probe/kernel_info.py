@@ -93,7 +93,7 @@ def group_range(protocol: int, *, cap: int = GROUP_CAP, memberships: bool = Fals
     u32 words it wrote into a 4096-byte buffer}.
     """
     out: dict[str, Any] = {"max": None, "first_refused": None, "first_refused_errno": None, "refused_below_max": {},
-                 "group0": None, "capped": False}
+                           "group0": None, "capped": False}
     try:
         fd = calls.socket(C.AF_NETLINK, C.SOCK_RAW | C.SOCK_CLOEXEC, protocol)
     except OSError as e:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from typing import NoReturn
 
 from .errors import EXIT_USAGE, PROG
 
@@ -18,7 +19,7 @@ SUBCOMMANDS = ("dump", "monitor", "decode", "kernel_info", "diff", "profile")
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is ONE line (no usage block) and exit status 2."""
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
@@ -39,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line *argv* (default sys.argv[1:]); returns the exit status."""
     args = build_parser().parse_args(argv)
-    return args.func(args)  # each run() reports its own failures (errors.command)
+    rc: int = args.func(args)  # each run() reports its own failures (errors.command)
+    return rc
 
 
 __all__ = ["build_parser", "main"]

@@ -4,13 +4,18 @@ Bad use is reported by raising `CliError` (``cli.errors``: one line, exit 2).
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
+from typing import Any, TextIO, TypeAlias
 
 from .. import constants as C
 from ..netns import NamespaceError, NetNS
 from .errors import CliError
+
+# What each subcommand's add_parser() registers with (argparse's add_subparsers() result).
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 CAP_SYS_ADMIN = 21  # include/uapi/linux/capability.h (not among the netlink headers the binding reads)
 
@@ -103,7 +108,7 @@ def family_arg(text: str | None) -> int:
 
 
 # -- output --------------------------------------------------------------------------
-def print_json(obj, *, stream=None, lines: bool = False) -> None:
+def print_json(obj: object, *, stream: TextIO | None = None, lines: bool = False) -> None:
     """Write *obj* as JSON (one compact line with lines=True, for streams)."""
     stream = stream or sys.stdout
     if lines:
@@ -113,7 +118,7 @@ def print_json(obj, *, stream=None, lines: bool = False) -> None:
     stream.flush()
 
 
-def _jsonable(v):
+def _jsonable(v: object) -> str | list[Any]:
     if isinstance(v, (bytes, bytearray, memoryview)):
         return bytes(v).hex()
     if isinstance(v, (set, frozenset, tuple)):

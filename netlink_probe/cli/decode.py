@@ -15,7 +15,7 @@ import sys
 
 from ..codec.describe import describe_buffer
 from ..codec.describe_text import message_text
-from ._common import print_json, protocol_arg, protocol_name
+from ._common import Subparsers, print_json, protocol_arg, protocol_name
 from .errors import CliError, command
 
 _HEX_NOISE = re.compile(r"0[xX]|[\s:,]|#[^\n]*")
@@ -38,7 +38,7 @@ def read_input(data: bytes) -> tuple[bytes, str]:
     return data, "raw"
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
+def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "decode", help="decode netlink bytes (hex text or raw) from stdin",
         description="Read netlink messages from stdin (hex text or raw bytes, detected) and print them "
@@ -52,7 +52,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 @command("decode")
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     protocol = protocol_arg(args.protocol)
     raw, _kind = read_input(sys.stdin.buffer.read())
     if not raw:

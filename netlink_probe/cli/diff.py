@@ -13,10 +13,11 @@ import sys
 
 from netlink_probe import profile as _profile
 
+from ._common import Subparsers
 from .errors import EXIT_DIFFERENT, EXIT_OK, CliError, command, reader_may_leave
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
+def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "diff",
         help="compare two observation profiles",
@@ -32,7 +33,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 @command("diff")
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     try:
         a = _profile.load_profile(args.a)
         b = _profile.load_profile(args.b)

@@ -8,11 +8,11 @@ from __future__ import annotations
 import argparse
 
 from ..iproute2 import show
-from ._common import family_arg, open_netns, print_json
+from ._common import Subparsers, family_arg, open_netns, print_json
 from .errors import CliError, command
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
+def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "dump", help="dump links, addresses, routes, neighbours or neighbour tables (like ip)",
         description="Dump one rtnetlink table, readable like `ip`, or with --json as `ip -j` prints it.")
@@ -30,7 +30,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 @command("dump")
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     family = family_arg(args.family)
     if args.table is not None and args.what != "routes":
         raise CliError("--table applies to `dump routes` only")

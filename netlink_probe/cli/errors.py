@@ -8,6 +8,7 @@ itself, so it holds also when a subcommand is driven without `cli.main`.
 """
 from __future__ import annotations
 
+import argparse
 import contextlib
 import errno as _errno
 import functools
@@ -30,7 +31,7 @@ Run = Callable[..., int]
 class CliError(Exception):
     """Bad use or an unusable environment: one line for the user, exit status *code*."""
 
-    def __init__(self, message: str, code: int = EXIT_USAGE):
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
         super().__init__(message)
         self.code = code
 
@@ -49,13 +50,13 @@ def command(name: str) -> Callable[[Run], Run]:
     """Decorate the ``run(args)`` of subcommand *name* with the one error path (see the module docstring)."""
     def wrap(run: Run) -> Run:
         @functools.wraps(run)
-        def guarded(args) -> int:
+        def guarded(args: argparse.Namespace) -> int:
             return _run(name, run, args)
         return guarded
     return wrap
 
 
-def _run(name: str, run: Run, args) -> int:
+def _run(name: str, run: Run, args: argparse.Namespace) -> int:
     where = f"{PROG} {name}"
     try:
         rc = run(args)

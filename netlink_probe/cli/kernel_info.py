@@ -13,11 +13,11 @@ import argparse
 from typing import Any
 
 from .. import kernel_info as K
-from ._common import print_json, require_root
+from ._common import Subparsers, print_json, require_root
 from .errors import CliError, command
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
+def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "kernel-info", help="what the running kernel's netlink offers, measured (needs root)",
         description="Probe the running kernel: netlink protocols, multicast group ranges (ADD_MEMBERSHIP "
@@ -33,7 +33,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 @command("kernel-info")
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     require_root("kernel-info")
     if args.group_cap < 1:
         raise CliError("--group-cap must be at least 1")

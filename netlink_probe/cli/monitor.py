@@ -24,12 +24,12 @@ from ..codec.errors import errno_name
 from ..codec.msgtypes import type_name
 from ..errors import Overrun
 from ..iproute2.summary import summary
-from ..socket import Socket
-from ._common import group_name, group_number, open_netns, print_json, protocol_arg, protocol_name
+from ..socket import Notification, Socket
+from ._common import Subparsers, group_name, group_number, open_netns, print_json, protocol_arg, protocol_name
 from .errors import CliError, command
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
+def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "monitor", help="print multicast notifications (any group number, with group and nsid)",
         description="Join multicast groups (by number, or by RTNLGRP_ name for NETLINK_ROUTE; groups above 32 "
@@ -49,7 +49,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 @command("monitor")
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     protocol = protocol_arg(args.protocol)
     groups = [group_number(g, protocol) for g in args.group]
     if args.count is not None and args.count < 1:
@@ -81,7 +81,7 @@ def run(args) -> int:
             ns.close()
 
 
-def listen(sock: Socket, protocol: int, args) -> int:
+def listen(sock: Socket, protocol: int, args: argparse.Namespace) -> int:
     deadline = None if args.timeout is None else time.monotonic() + args.timeout
     seen = 0
     while True:
@@ -103,7 +103,7 @@ def listen(sock: Socket, protocol: int, args) -> int:
                 return 0
 
 
-def _emit(item, as_json: bool) -> None:
+def _emit(item: Any, as_json: bool) -> None:
     if as_json:
         print_json(item, lines=True)
     else:
@@ -111,12 +111,12 @@ def _emit(item, as_json: bool) -> None:
         sys.stdout.flush()
 
 
-def record(n, protocol: int, *, full: bool = False) -> dict[str, Any]:
+def record(n: Notification, protocol: int, *, full: bool = False) -> dict[str, Any]:
     """One notification as a JSON-able dict."""
     m = n.message
     name, known = type_name(m.type, protocol)
-    d = {"group": n.group, "group_name": group_name(n.group, protocol), "nsid": n.nsid,
-         "type": name or str(m.type), "type_number": m.type}
+    d: dict[str, Any] = {"group": n.group, "group_name": group_name(n.group, protocol), "nsid": n.nsid,
+                         "type": name or str(m.type), "type_number": m.type}
     if name and not known:
         d["type_named_by_headers"] = False
     d["flags"] = flags_names(m.type, m.flags, protocol)
@@ -127,7 +127,7 @@ def record(n, protocol: int, *, full: bool = False) -> dict[str, Any]:
     return d
 
 
-def text(n, protocol: int, *, full: bool = False) -> str:
+def text(n: Notification, protocol: int, *, full: bool = False) -> str:
     d = record(n, protocol, full=full)
     g = f"group {d['group']}" + (f" {d['group_name']}" if d["group_name"] else "") if d["group"] is not None \
         else f"groups mask {n.src_groups:#x}"
@@ -140,7 +140,7 @@ def text(n, protocol: int, *, full: bool = False) -> str:
     return line
 
 
-def _v(v) -> str:
+def _v(v: object) -> str:
     if isinstance(v, list):
         return ",".join(str(x) for x in v)
     return str(v)

@@ -12,13 +12,15 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 
+from ._common import Subparsers
 from .errors import EXIT_INTERRUPTED, CliError, command, say
 
 DEFAULT_SUITE = "conformance"
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
+def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "profile",
         help="run the conformance suite and write an observation profile",
@@ -50,7 +52,7 @@ def resolve_suite(suite: str | None) -> str:
                    "or pass --suite DIR")
 
 
-def build_command(suite: str, output: str, serial: bool, extra) -> list[str]:
+def build_command(suite: str, output: str, serial: bool, extra: Iterable[str] | None) -> list[str]:
     extra = list(extra or [])
     if extra and extra[0] == "--":
         extra = extra[1:]
@@ -62,7 +64,7 @@ def build_command(suite: str, output: str, serial: bool, extra) -> list[str]:
 
 
 @command("profile")
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     if os.geteuid() != 0:
         raise CliError("the conformance suite needs root: run it with sudo "
                        "(sudo netlink-probe profile -o OUT.json)")

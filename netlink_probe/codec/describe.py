@@ -56,7 +56,7 @@ def address_family(header: dict[str, Any]) -> int:
 def errinfo(info: ErrorInfo, protocol: int) -> dict[str, Any]:
     """An NLMSG_ERROR / NLMSG_DONE report: errno and its name, the echoed request, the extended ack."""
     e: dict[str, Any] = {"errno": info.errno, "name": info.errno_name if info.error else "ok (ACK)" if info.echo_header
-               else "ok"}
+                         else "ok"}
     if info.echo_header is not None:
         ln, t, fl, seq, pid = info.echo_header
         tn, _ = type_name(t, protocol)

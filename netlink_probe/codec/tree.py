@@ -94,7 +94,7 @@ def _flag_names(a: Attr) -> list[str]:
 def _af_entry(a: Attr) -> dict[str, Any]:
     """One address family's nest inside IFLA_AF_SPEC (its type is an AF_* number)."""
     e: dict[str, Any] = {"type": a.type, "name": S.AF_NAMES.get(a.type, f"AF_{a.type}"), "known": a.type in S.AF_NAMES,
-               "len": len(a.value)}
+                         "len": len(a.value)}
     if a.type in S.AF_SPEC:
         e["attrs"] = attrs_tree(a.nested(), S.AF_SPEC[a.type])
     else:

@@ -24,7 +24,8 @@ def rt_flags(flags: int) -> list[str]:
     return [name for const, name in _RT_FLAGS if hasattr(C, const) and flags & getattr(C, const)]
 
 
-def route_json(m: Message, links: Links, family: int = C.AF_INET, table: int = C.RT_TABLE_MAIN) -> dict[str, Any] | None:
+def route_json(m: Message, links: Links, family: int = C.AF_INET,
+               table: int = C.RT_TABLE_MAIN) -> dict[str, Any] | None:
     """One RTM_NEWROUTE as `ip -j route` prints it, or None when ip's default filter hides it.
 
     *family* 0 and *table* 0 mean any.  A malformed RTA_MULTIPATH raises DecodeError.
