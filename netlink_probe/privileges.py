@@ -7,8 +7,11 @@ Contexts (names as used in observation keys):
   userns_root_own_netns   – nobody, then root of a new user namespace that owns a new netns
   userns_root_init_netns  – nobody, then root of a new user namespace, netns left as it was
 
-The child checks /proc/self/status CapEff against what it was asked for and
-fails loudly otherwise, before the callable runs.  Results travel back pickled.
+Before forking, the parent checks it can take the context at all (capabilities.Privileges:
+CAP_SETUID/CAP_SETGID, uid 65534 mapped, setgroups allowed, user namespaces enabled) and
+raises PrivilegeUnavailable naming what is missing — as root of `unshare -r`, say.  The
+child checks /proc/self/status CapEff against what it was asked for and fails loudly
+otherwise, before the callable runs.  Results travel back pickled.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import constants as C
+from .capabilities import NOBODY, Privileges, status_mask
 from .sys import calls
 
 if TYPE_CHECKING:
@@ -30,14 +34,16 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 
-__all__ = ["CONTEXTS", "NOBODY", "ChildError", "Context", "PrivilegeError", "UserNetNS", "bounding_set", "capeff",
-           "context", "run_as"]
-
-NOBODY = 65534
+__all__ = ["CONTEXTS", "NOBODY", "ChildError", "Context", "PrivilegeError", "PrivilegeUnavailable", "UserNetNS",
+           "bounding_set", "capeff", "context", "require", "run_as"]
 
 
 class PrivilegeError(RuntimeError):
     """The child could not take the requested privileges (or took different ones)."""
+
+
+class PrivilegeUnavailable(PrivilegeError):
+    """This process lacks what a context needs (found before forking); the message names it."""
 
 
 class ChildError(RuntimeError):
@@ -50,6 +56,12 @@ class Context:
     uid: int | None = None  # None: stay root
     caps: tuple[str, ...] = ()  # capability names kept as nobody
     userns: str | None = None  # None, "own_netns" or "keep_netns"
+
+    def requirements(self) -> tuple[str, ...]:
+        """What taking this context needs of the calling process (capabilities.Privileges.missing terms)."""
+        if self.uid is None:
+            return ()
+        return ("nobody", *self.caps, *(("userns",) if self.userns else ()))
 
     def expected_capeff(self, bounding: int) -> int:
         if self.userns:  # create_user_ns() grants CAP_FULL_SET inside, whatever the bounding set
@@ -84,19 +96,24 @@ CONTEXTS = ("root", "nobody", "nobody+CAP_NET_ADMIN", "nobody+CAP_AUDIT_READ",
 
 
 def capeff() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("CapEff:"):
-                return int(line.split()[1], 16)
-    raise PrivilegeError("no CapEff in /proc/self/status")
+    mask = status_mask("CapEff")
+    if mask is None:
+        raise PrivilegeError("no CapEff in /proc/self/status")
+    return mask
 
 
 def bounding_set() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("CapBnd:"):
-                return int(line.split()[1], 16)
-    return 0
+    return status_mask("CapBnd") or 0
+
+
+def require(ctx: Context | str) -> Context:
+    """The parsed context, if this process can take it; else PrivilegeUnavailable naming what is missing."""
+    if isinstance(ctx, str):
+        ctx = context(ctx)
+    missing = Privileges.detect().missing_all(ctx.requirements())
+    if missing:
+        raise PrivilegeUnavailable(f"cannot take privilege context {ctx.name}: needs {missing}")
+    return ctx
 
 
 def _cap_last_cap() -> int:
@@ -153,6 +170,7 @@ class UserNetNS:
     def create(cls, timeout: float = 10.0) -> "UserNetNS":
         from .netns import NetNS
 
+        require("userns_root_own_netns")
         ready_r, ready_w = os.pipe()
         done_r, done_w = os.pipe()
         pid = os.fork()
@@ -200,9 +218,9 @@ def run_as(ctx: Context | str, fn: Callable[..., _T], *args: Any, netns: Any = N
 
     netns: enter this namespace (NetNS, fd or path) before dropping privileges.
     An exception in the child is re-raised here (OSError keeps its errno).
+    PrivilegeUnavailable (before any fork) when this process cannot take *ctx*.
     """
-    if isinstance(ctx, str):
-        ctx = context(ctx)
+    ctx = require(ctx)
     rfd, wfd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: never returns
