@@ -5,7 +5,7 @@ import errno as _errno
 import os
 from typing import Any
 
-from .codec.control import ErrorInfo
+from .codec.control import MAX_ERRNO, ErrorInfo
 from .codec.errors import DecodeError, errno_name
 from .codec.exchange import Kind, Outcome
 
@@ -24,7 +24,7 @@ class KernelError(NetlinkError, OSError):
 
     def __init__(self, err: int, info: ErrorInfo | None = None, request: bytes | None = None) -> None:
         ext = info.extack if info is not None else None
-        msg = os.strerror(err)
+        msg = os.strerror(err) if 0 < err <= MAX_ERRNO else f"error {err}, not an errno"  # strerror: C int only
         if ext is not None and ext.msg:
             msg += f" ({ext.msg})"
         OSError.__init__(self, err, msg)
@@ -48,7 +48,12 @@ class NetlinkTimeout(NetlinkError, TimeoutError):
 
 
 class ProtocolViolation(NetlinkError):
-    """A reply that breaks the protocol: wrong sequence or port id, a truncated datagram, ..."""
+    """A reply that breaks the protocol: wrong sequence or port id, a truncated datagram, an error field that
+    is no errno, ...  ``info``: the NLMSG_ERROR/DONE involved, if any (its ``error`` as sent)."""
+
+    def __init__(self, reason: str = "", info: ErrorInfo | None = None) -> None:
+        super().__init__(reason)
+        self.info = info
 
 
 class DumpInterrupted(NetlinkError):
@@ -74,14 +79,15 @@ def raise_for(outcome: Outcome, request: bytes | None = None) -> None:
     """Raise what the final outcome of an exchange stands for; return when it is a success.
 
     ERROR: KernelError with the errno and extended ack (*request*: the bytes
-    that were answered); VIOLATION: ProtocolViolation.
+    that were answered); VIOLATION: ProtocolViolation (an error field that is
+    no errno is one: `codec.exchange` decides).
     """
     if outcome.kind is Kind.ERROR:
         info = outcome.info
         assert info is not None
         raise KernelError(-info.error, info, request)
     if outcome.kind is Kind.VIOLATION:
-        raise ProtocolViolation(outcome.reason)
+        raise ProtocolViolation(outcome.reason, outcome.info)
 
 
 __all__ = ["errno_name", "DecodeError", "DumpInterrupted", "KernelError", "NetlinkError", "NetlinkTimeout", "Overrun",

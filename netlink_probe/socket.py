@@ -8,6 +8,15 @@ answers.  Which received datagram answers what is decided by the sans-I/O
 the I/O around it: timeouts (every receive has one), the backlog of datagrams
 set aside for `recv`/`notifications`, and the exceptions.  Dumps are in
 `netlink_probe.dump`.
+
+Only the kernel has port 0.  Any socket in the namespace with CAP_NET_ADMIN
+over it (a container's root, for one) may unicast to our port or send to
+our groups, so every receive reads the sender's address: a datagram from a
+user port (source nl_pid != 0) is dropped and counted (``foreign_dropped``)
+before anything decodes it -- never a reply, never a notification.  A caller
+that wants such datagrams asks for them (``Socket(user_ports=True)``, or
+``recv``/``notifications(user_ports=True)``) and gets them raw, marked with
+the sender's port (`UserDatagram`).
 """
 from __future__ import annotations
 
@@ -46,7 +55,22 @@ class Notification:
     src_groups: int  # sockaddr nl_groups: the group bit for groups 1..32, 0 above
     nsid: int | None  # LISTEN_ALL_NSID cmsg: the id of the namespace it came from; None when the kernel sent none
     #                   (netlink_cmsg_listen_all_nsid: only when that namespace has an id here, so usually not local)
-    src_pid: int
+    src_pid: int  # always 0: only the kernel sends notifications
+
+
+@dataclass(frozen=True)
+class UserDatagram:
+    """A datagram from a user port, handed over raw to a caller that asked for them (never decoded here).
+
+    Any socket in the namespace allowed to send (CAP_NET_ADMIN over it) can
+    forge any bytes: treat ``data`` as untrusted input.
+    """
+
+    data: bytes
+    src_pid: int  # the sender's port id
+    src_groups: int  # the group bit it was sent to (1..32), 0 for a unicast
+    group: int | None  # NETLINK_PKTINFO's group, when it was sent to one
+    length: int  # its true length (more than len(data) only when truncated)
 
 
 class Socket:
@@ -56,6 +80,10 @@ class Socket:
     /run/netns/NAME), an open fd, or any object with a ``fd`` attribute; the
     socket is created inside it and stays there.  transport: use this one
     instead of opening a kernel socket (then *netns* and *sock_type* are unused).
+    user_ports: also accept datagrams from user ports (source nl_pid != 0):
+    `recv` returns them and requests set them aside for it (never taking one
+    for an answer).  Off, they are dropped on arrival and counted in
+    ``foreign_dropped`` (``foreign_last_port``: the latest sender's port).
     """
 
     BACKLOG = 4096  # at most this many set-aside datagrams are kept (the oldest go first)
@@ -64,9 +92,12 @@ class Socket:
                  port: int = 0, rcvbuf: int = DEFAULT_RCVBUF, bufsize: int = DEFAULT_BUFSIZE,
                  timeout: float = DEFAULT_TIMEOUT, ext_ack: bool = True, cap_ack: bool = False,
                  strict: bool = False, sock_type: int = C.SOCK_RAW, transport: Transport | None = None,
-                 **options: bool):
+                 user_ports: bool = False, **options: bool):
         self.protocol = protocol
         self.timeout = timeout
+        self.user_ports = user_ports
+        self.foreign_dropped = 0  # datagrams from user ports dropped unread
+        self.foreign_last_port: int | None = None  # the port id of the latest of them
         self.port = 0
         self._book = SequenceBook(int(time.monotonic_ns() & 0x7FFF) * 65536 + 1)
         self._pktinfo = False  # NETLINK_PKTINFO on: datagrams tell their group
@@ -188,33 +219,67 @@ class Socket:
         return seq
 
     # -- receiving ------------------------------------------------------------
-    def recv(self, timeout: float | None = None, flags: int = 0) -> calls.Received:
+    def recv(self, timeout: float | None = None, flags: int = 0, *, user_ports: bool | None = None
+             ) -> calls.Received:
         """One datagram. Raises NetlinkTimeout, or Overrun on ENOBUFS.
 
         Datagrams that a request or dump skipped while waiting for its answer
-        (notifications, messages from user ports) come first, in arrival order.
+        (notifications; messages from user ports on a ``user_ports`` socket)
+        come first, in arrival order.  *user_ports*: accept datagrams from
+        user ports in this call (default: the socket's setting); refused ones
+        are dropped and counted, and the wait goes on.
         """
+        accept = self.user_ports if user_ports is None else user_ports
         backlog = self._backlog
-        if backlog and not flags & C.MSG_PEEK:
-            return backlog.popleft()
-        return self._recv_live(timeout, flags)
+        if not flags & C.MSG_PEEK:
+            while backlog:
+                r = backlog.popleft()
+                if accept or r.from_kernel:
+                    return r
+                self._drop(r)
+        return self._recv_live(timeout, flags, accept)
 
-    def _recv_live(self, timeout: float | None = None, flags: int = 0) -> calls.Received:
-        """One datagram from the transport itself (not the backlog)."""
+    def _recv_live(self, timeout: float | None = None, flags: int = 0, user_ports: bool = False) -> calls.Received:
+        """One datagram from the transport itself (not the backlog); user ports' dropped unless *user_ports*.
+
+        Dropped datagrams do not extend the wait.  Past the deadline, what is
+        already queued is still read (so ``timeout=0`` drains the queue),
+        but at most BACKLOG more foreign datagrams: a flood cannot keep the
+        call going.
+        """
         timeout = self.timeout if timeout is None else timeout
-        try:
-            r = self.transport.recv(timeout, flags)
-        except OSError as e:
-            if e.errno == _errno.ENOBUFS:
-                raise Overrun() from None
-            raise
-        if r is None:
-            raise NetlinkTimeout(f"no datagram within {timeout:g} s")
-        return r
+        deadline = time.monotonic() + timeout
+        left, budget = timeout, self.BACKLOG
+        t = self.transport
+        while True:
+            try:
+                r = t.recv(left, flags)
+            except OSError as e:
+                if e.errno == _errno.ENOBUFS:
+                    raise Overrun() from None
+                raise
+            if r is None:
+                raise NetlinkTimeout(f"no datagram within {timeout:g} s")
+            if user_ports or r.from_kernel:
+                return r
+            if flags & C.MSG_PEEK:  # a peeked foreign datagram would come back forever: take it off the queue
+                t.recv(0, flags & ~C.MSG_PEEK)
+            self._drop(r)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                left, budget = 0, budget - 1
+                if budget < 0:
+                    raise NetlinkTimeout(f"no datagram from the kernel within {timeout:g} s "
+                                         f"({self.foreign_dropped} from user ports dropped)")
+
+    def _drop(self, r: calls.Received) -> None:
+        self.foreign_dropped += 1
+        self.foreign_last_port = r.src_pid
 
     def recv_messages(self, timeout: float | None = None) -> tuple[calls.Received, list[codec.Message]]:
-        """One datagram split into messages. A truncated datagram raises ProtocolViolation."""
-        r = self.recv(timeout)
+        """One datagram from the kernel split into messages (user ports' are dropped and counted, even on a
+        ``user_ports`` socket: this decodes).  A truncated datagram raises ProtocolViolation."""
+        r = self.recv(timeout, user_ports=False)
         reason = truncation(r)
         if reason is not None:
             raise ProtocolViolation(reason)
@@ -237,7 +302,8 @@ class Socket:
         """Read datagrams for *exchange* until it finishes: (datagram, outcome) for each that answers.
 
         Datagrams that are not the exchange's are set aside for `recv` (and
-        do not extend the wait); stale ones are dropped; a datagram that
+        do not extend the wait) -- those from user ports only on a
+        ``user_ports`` socket, else they are dropped and counted; stale ones are dropped; a datagram that
         breaks the protocol raises ProtocolViolation.  *timeout* bounds the
         wait for each answering datagram.  *receive*: the classifier
         (default ``exchange.receive``; `Dump.columns` passes its bulk path).
@@ -251,7 +317,7 @@ class Socket:
             try:
                 if left <= 0:
                     raise NetlinkTimeout()
-                r = self._recv_live(left)
+                r = self._recv_live(left, 0, self.user_ports)
             except NetlinkTimeout:
                 raise NetlinkTimeout(f"no reply to seq {exchange.seq} within {wait:g} s") from None
             out = receive(r)
@@ -305,23 +371,28 @@ class Socket:
         return Dump(self, mtype, payload, flags, on_intr, timeout)
 
     @overload
-    def notifications(self, timeout: float | None = None, *, yield_overruns: Literal[False]
-                      ) -> Iterator[Notification]: ...
+    def notifications(self, timeout: float | None = None, *, yield_overruns: Literal[False],
+                      user_ports: Literal[False] = False) -> Iterator[Notification]: ...
     @overload
-    def notifications(self, timeout: float | None = None, *, yield_overruns: bool = True
-                      ) -> Iterator[Notification | Overrun]: ...
+    def notifications(self, timeout: float | None = None, *, yield_overruns: bool = True,
+                      user_ports: Literal[False] = False) -> Iterator[Notification | Overrun]: ...
+    @overload
+    def notifications(self, timeout: float | None = None, *, yield_overruns: bool = True,
+                      user_ports: bool) -> Iterator[Notification | Overrun | UserDatagram]: ...
 
-    def notifications(self, timeout: float | None = None, *, yield_overruns: bool = True
-                      ) -> Iterator[Notification | Overrun]:
-        """Multicast messages as `Notification`s (turn the pktinfo option on to learn groups > 32).
+    def notifications(self, timeout: float | None = None, *, yield_overruns: bool = True, user_ports: bool = False
+                      ) -> Iterator[Notification | Overrun | UserDatagram]:
+        """Multicast messages from the kernel as `Notification`s (turn the pktinfo option on to learn groups > 32).
 
         Stops after *timeout* seconds without a datagram (None = the socket's).
         An ENOBUFS overrun yields an `Overrun` instance (the socket stays
-        usable) instead of raising.
+        usable) instead of raising.  Datagrams from user ports are dropped and
+        counted (``foreign_dropped``); with *user_ports* they are yielded as
+        `UserDatagram`s instead: raw bytes, never decoded.
         """
         while True:
             try:
-                r, msgs = self.recv_messages(timeout)
+                r = self.recv(timeout, user_ports=user_ports)
             except NetlinkTimeout:
                 return
             except Overrun as o:
@@ -329,8 +400,14 @@ class Socket:
                     raise
                 yield o
                 continue
-            for m in msgs:
+            if not r.from_kernel:
+                yield UserDatagram(r.data, r.src_pid, r.src_groups, r.pktinfo_group, r.length)
+                continue
+            reason = truncation(r)
+            if reason is not None:
+                raise ProtocolViolation(reason)
+            for m in codec.parse(r.data):
                 yield Notification(m, r.pktinfo_group, r.src_groups, r.nsid, r.src_pid)
 
 
-__all__ = ["DEFAULT_BUFSIZE", "DEFAULT_RCVBUF", "DEFAULT_TIMEOUT", "Dump", "Notification", "Socket"]
+__all__ = ["DEFAULT_BUFSIZE", "DEFAULT_RCVBUF", "DEFAULT_TIMEOUT", "Dump", "Notification", "Socket", "UserDatagram"]

@@ -11,7 +11,8 @@ validates what comes up (see `codec.exchange`).  The interface (`Transport`):
     join(group); leave(group); memberships() -> set[int]
     send(data, port, groups) -> int
     recv(timeout, flags) -> calls.Received | None   (None: nothing within timeout;
-                                                     OSError(ENOBUFS): an overrun)
+                                                     OSError(ENOBUFS): an overrun;
+                                                     the datagram whole, whatever its size)
     set_buffer(size)               userspace receive buffer per datagram
     close()
 
@@ -32,7 +33,8 @@ from typing import Any, Protocol
 from . import constants as C
 from .sys import calls
 
-DEFAULT_BUFSIZE = 64 * 1024  # userspace buffer per recvmsg: dump datagrams stay below ~32 KiB
+DEFAULT_BUFSIZE = 64 * 1024  # userspace buffer per recvmsg: dump datagrams stay below ~32 KiB; larger ones
+#                               (an error echoing a big request, a big notification) get a buffer of their own
 
 
 class Transport(Protocol):
@@ -120,14 +122,16 @@ class KernelTransport:
             self._rx = calls.Receiver(self.fd, size)
 
     def recv(self, timeout: float, flags: int) -> calls.Received | None:
-        """poll() then a non-blocking recvmsg(): never blocks past *timeout*; None when nothing came."""
+        """poll() then a non-blocking recvmsg() of the whole datagram: never blocks past *timeout*; None when
+        nothing came.  Its length is peeked first, so nothing is truncated (a refused request over 64 KiB
+        is echoed whole in its NLMSG_ERROR, and its errno with it)."""
         deadline = time.monotonic() + timeout
         left = timeout
         while True:
             if not calls.poll_in(self.fd, max(0, math.ceil(left * 1000))):
                 return None
             try:
-                return self._rx.recv(flags | C.MSG_DONTWAIT)
+                return self._rx.recv_whole(flags | C.MSG_DONTWAIT)
             except OSError as e:
                 if e.errno not in (_errno.EAGAIN, _errno.EINTR) or flags & C.MSG_DONTWAIT:
                     raise

@@ -84,6 +84,14 @@ CASES = [
     ("group above 32 (NETLINK_PKTINFO)", "request", [dg(ack(), group=40)], [(NM, 0, None, "")], False),
     ("pktinfo group on a matching data datagram", "dump", [dg(data(), group=36)], [(NM, 0, None, "")], False),
     ("truncated (MSG_TRUNC)", "dump", [dg(data(), data(), truncate=40)], [(BAD, 0, None, "datagram")], False),
+    ("truncated NLMSG_ERROR answering us keeps its errno", "request", [dg(ack(errno.EMSGSIZE), truncate=36)],
+     [(ERR, 0, errno.EMSGSIZE, "")], False),
+    ("truncated NLMSG_ERROR cut inside the error int", "request", [dg(ack(errno.EMSGSIZE), truncate=19)],
+     [(BAD, 0, None, "datagram")], False),
+    ("truncated NLMSG_ERROR of another seq", "request", [dg(ack(errno.EMSGSIZE, seq=SEQ + 5), truncate=36)],
+     [(BAD, 0, None, "datagram")], False),
+    ("truncated ACK (error 0) says nothing", "request", [dg(ack(), truncate=30)], [(BAD, 0, None, "datagram")],
+     False),
     # -- whose answer it is ----------------------------------------------------------------------------
     ("late answer to an earlier seq", "request", [dg(ack(seq=EARLIER)), dg(ack())],
      [(ST, 0, None, ""), (END, 0, 0, "")], False),
@@ -104,6 +112,13 @@ CASES = [
      [(BAD, 0, None, "control")], False),
     ("request: replies then ACK", "request", [dg(data(0)), dg(ack())], [(RE, 1, None, ""), (END, 0, 0, "")], False),
     ("request: error", "request", [dg(ack(errno.ERANGE, msg="too big"))], [(ERR, 0, errno.ERANGE, "")], False),
+    # -- error fields the kernel cannot send (netlink_ack puts -errno, -1..-MAX_ERRNO): violations ------------
+    ("NLMSG_ERROR carrying INT_MIN", "request", [dg(ack(2**31))], [(BAD, 0, 2**31, "error")], False),
+    ("NLMSG_ERROR carrying a positive error", "request", [dg(ack(-5))], [(BAD, 0, -5, "error")], False),
+    ("NLMSG_ERROR carrying -4096", "dump", [dg(ack(4096))], [(BAD, 0, 4096, "error")], False),
+    ("NLMSG_ERROR carrying -MAX_ERRNO is an errno", "request", [dg(ack(4095))], [(ERR, 0, 4095, "")], False),
+    ("NLMSG_DONE carrying INT_MIN", "dump", [dg(data(), done(2**31))], [(BAD, 1, 2**31, "error")], False),
+    ("NLMSG_DONE carrying INT_MAX", "dump", [dg(done(-(2**31 - 1)))], [(BAD, 0, -(2**31 - 1), "error")], False),
     ("request: other control types are replies", "request",
      [dg(codec.encode(C.NLMSG_OVERRUN, 0, b"", SEQ, PORT), ack())], [(END, 1, 0, "")], False),
     ("request without ACK: one single-part reply", "request-noack", [dg(data(0)), dg(ack())],
@@ -240,6 +255,8 @@ _MESSAGES = {
     "error": lambda s, p, f: codec.encode_error(REQUEST, -errno.EPERM, seq=s, pid=p, flags=f),
     "done": lambda s, p, f: codec.encode_done(s, p, 0, flags=f | MULTI),
     "done error": lambda s, p, f: codec.encode_done(s, p, -errno.EINVAL, flags=f | MULTI),
+    "error INT_MIN": lambda s, p, f: codec.encode_error(REQUEST, -2**31, seq=s, pid=p, flags=f),
+    "done positive": lambda s, p, f: codec.encode_done(s, p, 7, flags=f | MULTI),
     "overrun": lambda s, p, f: codec.encode(C.NLMSG_OVERRUN, f, b"", s, p),
 }
 

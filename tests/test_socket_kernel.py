@@ -12,7 +12,7 @@ import time
 import pytest
 
 import netlink_probe.transport
-from netlink_probe import NetlinkTimeout, Socket, codec
+from netlink_probe import KernelError, NetlinkTimeout, Socket, codec
 from netlink_probe import constants as C
 from netlink_probe.codec import layouts as L
 from netlink_probe.sys import calls
@@ -108,15 +108,29 @@ def test_forged_reply_from_a_user_port_is_not_taken_for_the_kernel(sock):
     if not has_cap(C.CAP_NET_ADMIN):
         pytest.skip("netlink_sendmsg refuses a unicast to a user port on NETLINK_ROUTE (no NL_CFG_F_NONROOT_SEND) "
                     "without CAP_NET_ADMIN, which this process lacks (capget)")
-    with Socket(C.NETLINK_ROUTE) as other:
-        seq = sock.next_seq() + 1  # the sequence number the next request will use
-        forged = codec.encode_error(codec.encode(C.NLMSG_NOOP, C.NLM_F_REQUEST | C.NLM_F_ACK, b"", seq, sock.port),
-                                    -1, capped=True)
-        other.send(forged, port=sock.port)
+    with Socket(C.NETLINK_ROUTE) as other, Socket(C.NETLINK_ROUTE, timeout=2.0, user_ports=True) as asks:
+        for s in (sock, asks):
+            seq = s.next_seq() + 1  # the sequence number the next request will use
+            forged = codec.encode_error(codec.encode(C.NLMSG_NOOP, C.NLM_F_REQUEST | C.NLM_F_ACK, b"", seq, s.port),
+                                        -1, capped=True)
+            other.send(forged, port=s.port)
         time.sleep(0.01)
-        assert sock.request(C.NLMSG_NOOP, 0) == []  # the forged EPERM was not taken as the answer
-        r = sock.recv(0.5)
+        assert sock.request(C.NLMSG_NOOP, 0) == []  # the forged EPERM was not taken as the answer...
+        assert (sock.foreign_dropped, sock.foreign_last_port) == (1, other.port)  # ...but dropped and counted
+        assert asks.request(C.NLMSG_NOOP, 0) == []
+        r = asks.recv(0.5)  # a socket that asked for user ports' datagrams gets it, marked with the sender's port
     assert r.src_pid == other.port and codec.parse_error(codec.parse(r.data)[0]).errno_name == "EPERM"
+
+
+def test_an_error_echoing_a_request_over_64k_is_read_whole(sock):
+    """netlink_ack echoes the whole refused request (no NETLINK_CAP_ACK): the answer to a 80 KB request is longer
+    than the 64 KiB buffer, so its length is peeked (MSG_PEEK|MSG_TRUNC) and it is read whole, errno and all.
+    rtnetlink_rcv_msg refuses a type above RTM_MAX with EOPNOTSUPP before any permission check."""
+    payload = L.IFINFOMSG.pack() + codec.attribute.attr(0x3FF0, b"x" * 40000) * 2
+    with pytest.raises(KernelError) as e:
+        sock.request(0x7FF0, 0, payload)
+    assert e.value.errno == errno.EOPNOTSUPP and e.value.info.echo_payload == payload
+    assert not e.value.info.truncated
 
 
 def test_a_session_taps_the_kernel_transport_by_wrapping_its_opener(monkeypatch):

@@ -1,4 +1,10 @@
-"""NLMSG_ERROR and NLMSG_DONE: errno, the echoed request, extended-ack TLVs."""
+"""NLMSG_ERROR and NLMSG_DONE: errno, the echoed request, extended-ack TLVs.
+
+The error field is an int as sent: 0, or a negative errno (the kernel's are
+1..MAX_ERRNO, include/linux/err.h).  Other values are kept as they came
+(``ErrorInfo.error``) and `errno_in_range` tells them apart; nothing here
+turns them into an errno.
+"""
 from __future__ import annotations
 
 import struct
@@ -13,8 +19,16 @@ from .message import HDRLEN, Message, align
 from .message import encode as _encode
 
 _INT = struct.Struct("=i")
+_HEAD = struct.Struct("=IHHIIi")  # nlmsghdr + the error int: what a truncated NLMSG_ERROR still says
+MAX_ERRNO = 4095  # include/linux/err.h: the kernel's errnos are 1..4095
 
-__all__ = ["ErrorInfo", "ExtAck", "encode_done", "encode_error", "encode_extack", "parse_done", "parse_error"]
+__all__ = ["MAX_ERRNO", "ErrorInfo", "ExtAck", "encode_done", "encode_error", "encode_extack", "errno_in_range",
+           "parse_done", "parse_error", "parse_error_head"]
+
+
+def errno_in_range(error: int) -> bool:
+    """True for an error field the kernel can send: 0 or -1..-MAX_ERRNO (netlink_ack, netlink_dump_done)."""
+    return -MAX_ERRNO <= error <= 0
 
 
 @dataclass
@@ -64,6 +78,7 @@ class ErrorInfo:
     echo_payload: bytes | None  # the request's payload; None when NLM_F_CAPPED
     capped: bool
     extack: ExtAck
+    truncated: bool = False  # read from a datagram cut short: only the error and the echoed header survived
 
     @property
     def errno(self) -> int:
@@ -94,6 +109,23 @@ def parse_error(m: Message) -> ErrorInfo:
     if m.flags & C.NLM_F_ACK_TLVS and tlv_start < end:
         ext = ExtAck.parse(Attrs(buf, tlv_start, end))
     return ErrorInfo(err, echo, payload, capped, ext)
+
+
+def parse_error_head(data: bytes) -> tuple[int, int, ErrorInfo] | None:
+    """(seq, port id, info) of an NLMSG_ERROR at the start of a datagram cut short (MSG_TRUNC).
+
+    The error int follows the header, so it survives any buffer of 20 bytes
+    or more; the echoed request header when 36 arrived; the payload and the
+    extended ack are lost.  None when *data* does not start with that much
+    of an NLMSG_ERROR.
+    """
+    if len(data) < _HEAD.size:
+        return None
+    _, mtype, flags, seq, pid, err = _HEAD.unpack_from(data)
+    if mtype != C.NLMSG_ERROR:
+        return None
+    echo = NLMSGHDR.unpack(data, _HEAD.size) if len(data) >= _HEAD.size + HDRLEN else None
+    return seq, pid, ErrorInfo(err, echo, None, bool(flags & C.NLM_F_CAPPED), ExtAck(), truncated=True)
 
 
 def parse_done(m: Message) -> ErrorInfo:

@@ -6,9 +6,11 @@ next_event and mdlayher/netlink's Validate).  The rules, in order:
 
 * a datagram from a user port (source nl_pid != 0) or from a multicast group
   (source nl_groups != 0, or a NETLINK_PKTINFO group != 0) is never a reply:
-  NOT_MINE, the caller sets it aside for later;
-* a truncated datagram (MSG_TRUNC) is a VIOLATION; malformed bytes raise
-  `DecodeError` from the codec;
+  NOT_MINE, and it is not parsed (the socket drops user ports' datagrams
+  before they get here unless asked to keep them; it sets the others aside);
+* a truncated datagram (MSG_TRUNC) is a VIOLATION -- unless it starts with
+  an NLMSG_ERROR answering us: its errno survives the cut (ERROR, with
+  ``info.truncated``); malformed bytes raise `DecodeError` from the codec;
 * a message carrying our port id and the sequence number of an *earlier*
   request (one in the `SequenceBook`: a dump abandoned half-read, a request
   that timed out) is stale and skipped; a datagram of nothing else is STALE;
@@ -20,7 +22,8 @@ next_event and mdlayher/netlink's Validate).  The rules, in order:
   the answer ENDs at an ACK or NLMSG_DONE (``info``), at an errno in either
   (ERROR), or -- a request without NLM_F_ACK -- after a reply without
   NLM_F_MULTI.  Inside a dump an ACK or any other control message is a
-  VIOLATION.  NLM_F_DUMP_INTR on any message up to the end sets
+  VIOLATION, and so is an error field the kernel cannot send (positive, or
+  below -MAX_ERRNO).  NLM_F_DUMP_INTR on any message up to the end sets
   ``Exchange.interrupted``.
 
 `Exchange.receive_scanned` is the same classification for the bulk decoder
@@ -35,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .. import constants as C
-from .control import ErrorInfo, parse_done, parse_error
+from .control import MAX_ERRNO, ErrorInfo, errno_in_range, parse_done, parse_error, parse_error_head
 from .message import Message, parse
 
 _MIN_TYPE, _NOOP, _ERROR, _DONE = C.NLMSG_MIN_TYPE, C.NLMSG_NOOP, C.NLMSG_ERROR, C.NLMSG_DONE
@@ -180,7 +183,22 @@ class Exchange:
         if dgram.src_pid or dgram.src_groups or dgram.pktinfo_group:
             return NOT_MINE  # not a unicast from the kernel
         reason = truncation(dgram)
-        return None if reason is None else Outcome(Kind.VIOLATION, reason=reason)
+        return None if reason is None else self._truncated(dgram.data, reason)
+
+    def _truncated(self, data: bytes, reason: str) -> Outcome:
+        """A datagram cut short: only an NLMSG_ERROR answering us at its head still says something (its errno)."""
+        head = parse_error_head(data)
+        if head is not None and head[:2] == (self.seq, self.port) and head[2].error:
+            self.finished = True
+            return self._error(head[2], (), None)
+        return Outcome(Kind.VIOLATION, reason=reason)
+
+    def _error(self, info: ErrorInfo, replies: Sequence[Any], m: Message | None) -> Outcome:
+        """The answer ended with a nonzero error field: ERROR when it is an errno the kernel can send."""
+        if errno_in_range(info.error):
+            return Outcome(Kind.ERROR, replies, info, end=m)
+        return Outcome(Kind.VIOLATION, replies, info, f"error field {info.error} of seq={self.seq} is not a "
+                       f"negative errno (the kernel sends 0 or -1..-{MAX_ERRNO})", m)
 
     def _messages(self, msgs: list[Message]) -> Outcome:
         seq, port = self.seq, self.port
@@ -256,13 +274,13 @@ class Exchange:
         if t == _ERROR:
             info = parse_error(m)
             if info.error:
-                return Outcome(Kind.ERROR, replies, info, end=m)
+                return self._error(info, replies, m)
             if self.dump:
                 return Outcome(Kind.VIOLATION, replies, info, f"an ACK inside dump seq={self.seq}: {m!r}", m)
             return Outcome(Kind.END, replies, info, end=m)
         if t == _DONE:
             info = parse_done(m)
-            return Outcome(Kind.ERROR if info.error else Kind.END, replies, info, end=m)
+            return self._error(info, replies, m) if info.error else Outcome(Kind.END, replies, info, end=m)
         return Outcome(Kind.VIOLATION, replies, reason=f"control message {m!r} inside dump seq={self.seq}", end=m)
 
 

@@ -104,6 +104,12 @@ class Received:
     def truncated(self) -> bool:
         return bool(self.msg_flags & lib.MSG_TRUNC)
 
+    @property
+    def from_kernel(self) -> bool:
+        """Sent by the kernel: source nl_pid 0.  Any other port is a user socket (netlink_sendmsg stamps
+        NETLINK_CB(skb).portid with the sender's port; only kernel sockets have port 0)."""
+        return self.src_pid == 0
+
 
 class Receiver:
     """recvmsg(2) with preallocated buffers, reused for every call on one socket."""
@@ -120,9 +126,36 @@ class Receiver:
         self.iov.iov_len = size
         self.control = ffi.new("char[]", self.CONTROL)
         self.msg = ffi.new("struct msghdr *")
+        self._peek = ffi.new("struct msghdr *")
         self.hdr_size = ffi.sizeof("struct cmsghdr")
 
+    def pending_length(self, flags: int = 0) -> int:
+        """The true length of the next datagram, left queued (MSG_PEEK|MSG_TRUNC into an empty buffer)."""
+        m = self._peek
+        m.msg_name = ffi.NULL
+        m.msg_namelen = 0
+        m.msg_iov = ffi.NULL
+        m.msg_iovlen = 0
+        m.msg_control = ffi.NULL
+        m.msg_controllen = 0
+        m.msg_flags = 0
+        n: int = _check(lib.recvmsg(self.fd, m, flags | lib.MSG_PEEK | lib.MSG_TRUNC), "recvmsg")
+        return n
+
+    def recv_whole(self, flags: int = 0) -> Received:
+        """The next datagram whole, however large: its length is peeked first (as iproute2's rtnl_recvmsg does).
+
+        A datagram larger than this receiver's buffer is read into one of its
+        own size (it already sits in the socket's queue, so that much memory
+        is in use anyway); the standing buffer stays as it is.
+        """
+        need = self.pending_length(flags)
+        if need <= self.size:
+            return self.recv(flags)
+        return Receiver(self.fd, need).recv(flags)
+
     def recv(self, flags: int = 0) -> Received:
+        """One datagram into this receiver's buffer: a larger one is truncated (MSG_TRUNC in msg_flags)."""
         m = self.msg
         m.msg_name = self.sa
         m.msg_namelen = _SA_LEN
@@ -238,3 +271,8 @@ def capset(effective: int, permitted: int, inheritable: int = 0) -> None:
         data[i].permitted = (permitted >> (32 * i)) & 0xFFFFFFFF
         data[i].inheritable = (inheritable >> (32 * i)) & 0xFFFFFFFF
     _check(lib.np_capset(hdr, data), "capset")
+
+
+__all__ = ["Received", "Receiver", "bind", "capget", "capset", "close", "connect", "getpeername", "getsockname",
+           "getsockopt_bytes", "getsockopt_int", "poll_in", "prctl", "sendmsg", "sendto", "setgroups", "setns",
+           "setresgid", "setresuid", "setsockopt_bytes", "setsockopt_int", "sockaddr_nl", "socket", "unshare"]
