@@ -9,9 +9,10 @@ import math
 import select
 
 import pytest
-from support.probes import genl_groups, GROUP_PROBE_LIMIT, group_ranges, open_protocols, protocol_key, protocol_name
+from support.probes import genl_groups, GROUP_PROBE_LIMIT, group_ranges, open_protocols, protocol_key
 from support.multicast import groups_to_words, listener, proc_net_netlink_groups, words_to_groups
 from support.outcome import outcome
+from support.requirements import protocol_params
 from support.iproute2 import have_ip, ip
 
 from netlink_probe import NetlinkTimeout, NetNS, Overrun, Socket, rtnl
@@ -33,7 +34,7 @@ def list_len_rules(ngroups: int) -> set[int]:
 
 
 # -- the group range ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("protocol", open_protocols(), ids=protocol_name)
+@pytest.mark.parametrize("protocol", protocol_params("groups"))
 def test_add_membership_accepts_1_to_max_and_rejects_0_and_max_plus_1(protocol, observe):
     """netlink_setsockopt(NETLINK_ADD_MEMBERSHIP): `!val || val - 1 >= nlk->ngroups` -> EINVAL; ngroups is
     the protocol's cfg.groups, raised to at least 32 by __netlink_kernel_create (USERSOCK: 32)."""
@@ -46,7 +47,7 @@ def test_add_membership_accepts_1_to_max_and_rejects_0_and_max_plus_1(protocol, 
     assert (rng.zero, rng.max_plus_1) == ("EINVAL", "EINVAL")
 
 
-@pytest.mark.parametrize("protocol", open_protocols(), ids=protocol_name)
+@pytest.mark.parametrize("protocol", protocol_params("groups"))
 def test_list_memberships_with_every_group_joined_sets_every_bit(protocol, observe):
     """netlink_getsockopt(NETLINK_LIST_MEMBERSHIPS): one u32 word per 32 groups with a bit per joined group;
     the reported length is the kernel's rounding of ngroups to bytes and u32 words."""

@@ -9,7 +9,8 @@ flags plus named extra rules (each with its kernel source in its docstring).
 "init_netns" contexts run in a fresh netns owned by the initial user namespace, never in the host
 namespace: for netlink_allowed / netlink_ns_capable / the bind callbacks that is the same thing, since
 they ask about net->user_ns (the initial user namespace either way) or about the initial user namespace
-itself (capable()); none looks at which netns it is.
+itself (capable()); none looks at which netns it is.  So the predictions hold for a process in the initial
+user namespace only (``needs("init_userns")``); a context this process cannot take is skipped, named.
 """
 from __future__ import annotations
 
@@ -23,28 +24,37 @@ from support.kernel_rules import kernel_cfgs
 from support.permission_matrix import permission_matrix as _permission_matrix
 from support.probes import protocol_key, protocol_name
 from support.permission_doc import render_doc
+from support.requirements import needs
 
 from netlink_probe import constants as C
 from netlink_probe import privileges
 
 CONTEXTS = privileges.CONTEXTS
-ROWS = [(ctx, p) for ctx in CONTEXTS for p in open_protocols()]
-
-
-def permission_matrix(context: str) -> dict:
-    """The cached matrix of *context*; skips (naming the errno) when user namespaces cannot be created."""
-    try:
-        return _permission_matrix(context)
-    except OSError as e:
-        if privileges.context(context).userns:
-            pytest.skip(f"context {context} needs an unprivileged user namespace: the child's "
-                        f"unshare(CLONE_NEWUSER)/uid_map failed with {e}")
-        raise
+# genl_bind's rule reads the families from a dump of the starting netns: all of them only in init_net
+ROW_NEEDS = {C.NETLINK_GENERIC: ("init_userns", "init_netns")}
 
 
 def _row_id(row) -> str:
     ctx, p = row
     return f"{ctx}-{protocol_name(p)}"
+
+
+ROWS = [pytest.param((ctx, p), id=_row_id((ctx, p)), marks=needs(*ROW_NEEDS.get(p, ("init_userns",))))
+        for ctx in CONTEXTS for p in open_protocols()]
+
+
+def permission_matrix(context: str) -> dict:
+    """The cached matrix of *context*; skips, naming what is missing, when this process cannot take the
+    context (PrivilegeUnavailable) or the child cannot create its user namespace (the errno)."""
+    try:
+        return _permission_matrix(context)
+    except privileges.PrivilegeUnavailable as e:
+        pytest.skip(str(e))
+    except OSError as e:
+        if privileges.context(context).userns:
+            pytest.skip(f"context {context} needs an unprivileged user namespace: the child's "
+                        f"unshare(CLONE_NEWUSER)/uid_map failed with {e}")
+        raise
 
 
 @pytest.mark.parametrize("context", CONTEXTS)
@@ -58,7 +68,7 @@ def test_matrix_child_ran_with_exactly_the_claimed_privileges(context):
         (hex(ctx.expected_capeff(privileges.bounding_set())), want_uid, False)
 
 
-@pytest.mark.parametrize("row", ROWS, ids=_row_id)
+@pytest.mark.parametrize("row", ROWS)
 def test_permission_row_matches_the_protocols_flags_and_rules(row, observe):
     """netlink_allowed (NL_CFG_F_NONROOT_RECV/SEND or CAP_NET_ADMIN over the netns), the family bind
     callback (rtnetlink_bind, audit_multicast_bind, genl_bind, cn_bind), netlink_setsockopt
@@ -89,6 +99,7 @@ def test_datagram_to_a_user_port_arrives_whenever_sendto_succeeds(context):
     assert sent == {name: True for name in sent}
 
 
+@needs("init_userns")
 def test_connector_opens_odd_groups_to_everyone_and_even_groups_to_cap_net_admin():
     """KERNEL QUIRK, cn_bind (drivers/connector/connector.c, v6.6+): meant to open only CN_IDX_PROC
     (group 1) to unprivileged users, it tests bit 0 of the group NUMBER (`test_bit(CN_IDX_PROC - 1,
@@ -112,6 +123,7 @@ def test_listen_all_nsid_needs_cap_net_broadcast_not_cap_net_admin():
         {protocol_name(p): ("ok", "EPERM") for p in root}
 
 
+@needs("init_userns")
 def test_committed_permission_matrix_doc_matches_this_kernel():
     """docs/permission-matrix.md is generated from the whole matrix (every context, computed here, not from
     other tests' results). NLP_WRITE_DOCS=1 rewrites it; otherwise, on the kernel release it was generated
@@ -136,6 +148,7 @@ def test_committed_permission_matrix_doc_matches_this_kernel():
     assert committed == text, "this kernel's permission matrix differs from docs/permission-matrix.md"
 
 
+@needs("init_userns", "init_netns")  # genl_groups(): ctrl_dumpfamily lists every family only in init_net
 def test_generic_netlink_admin_groups_refuse_unprivileged_members():
     """genl_bind: the groups this kernel's families flag GENL_MCAST_CAP_NET_ADMIN/SYS_ADMIN (listed in
     support.kernel_rules.GENL_ADMIN_GROUPS from the source) refuse nobody and accept CAP_NET_ADMIN; all other

@@ -10,6 +10,7 @@ import pytest
 from support.probes import (MAX_LINKS, NEGATIVE_PROTOCOLS, noop_table, open_protocols, protocol_key, protocol_name,
                             PROTOCOL_NUMBERS, socket_outcome, socket_table, socket_table_fresh_netns, SOCKET_TYPES)
 from support.kernel_rules import kernel_cfgs, NEVER_REGISTERED, predict_noop
+from support.requirements import protocol_params
 
 from netlink_probe import constants as C
 
@@ -79,7 +80,7 @@ def test_only_raw_and_dgram_socket_types_are_accepted(name, observe):
         assert (on_route, on_unregistered) == ("ESOCKTNOSUPPORT", "ESOCKTNOSUPPORT")
 
 
-@pytest.mark.parametrize("protocol", open_protocols(), ids=protocol_name)
+@pytest.mark.parametrize("protocol", protocol_params("noop", starting_netns=True))
 def test_noop_to_port_0_is_answered_as_the_protocols_input_callback_decides(protocol, observe):
     """netlink_unicast -> netlink_unicast_kernel: with an input callback the family answers NLMSG_NOOP
     (netlink_rcv_skb acks it; audit and a few others differ, see kernel_cfgs); without a kernel socket at
@@ -92,7 +93,7 @@ def test_noop_to_port_0_is_answered_as_the_protocols_input_callback_decides(prot
     assert got == predict_noop(cfg, fresh_netns=False), f"{cfg.source}: {cfg.noop_why}"
 
 
-@pytest.mark.parametrize("protocol", open_protocols(), ids=protocol_name)
+@pytest.mark.parametrize("protocol", protocol_params("noop"))
 def test_noop_in_a_fresh_namespace_differs_only_for_init_net_only_protocols(protocol, observe):
     """netlink_getsockbyportid looks port 0 up in the sender's netns: protocols whose kernel socket is
     created for init_net only (connector, SELinux, SCSI) have none in a fresh netns -> ECONNREFUSED;

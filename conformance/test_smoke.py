@@ -1,5 +1,6 @@
 """Smoke: the foundation works end to end against the live kernel."""
 from support.iproute2 import ip_json
+from support.requirements import needs
 
 from netlink_probe import constants as C
 from netlink_probe import rtnl
@@ -23,6 +24,7 @@ def test_fresh_namespace_holds_only_loopback(rt):
     assert names == [(1, "lo")]
 
 
+@needs("context:userns_root_own_netns")
 def test_user_and_network_namespace_pair_is_owned_as_created():
     """create_user_ns + copy_net_ns: the new netns is owned by the new user namespace, whose owner is uid 65534."""
     import fcntl

@@ -101,8 +101,10 @@ def permission_matrix(context: str) -> dict:
 
     The child runs in a fresh netns owned by the initial user namespace (for
     userns_root_own_netns: in the netns its new user namespace creates), so
-    nothing it does can reach the host namespace.
+    nothing it does can reach the host namespace.  PrivilegeUnavailable (naming what is missing)
+    when this process cannot take *context*.
     """
+    privileges.require(context)  # before creating anything
     protocols = {p: group_ranges()[p].max for p in open_protocols()}
     with NetNS.create() as ns:
         return privileges.run_as(context, _matrix_child, protocols, HOST_NETNS_INODE, netns=ns, timeout=120.0)

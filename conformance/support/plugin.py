@@ -4,11 +4,16 @@ Every test gets its own network namespace (held by an fd, so it vanishes even
 when the run is killed); a session guard fails the run if the host's initial
 namespace changed; the decode oracle taps every kernel transport of the
 session and checks what it collected at the end (in each xdist worker).
+
+What may run is decided by capability, not by uid (support.requirements): without a
+network namespace to create and leave again every test is skipped, the missing
+capability named; a test marked ``needs(...)`` or taking a privilege context run_as
+cannot take is skipped the same way.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -18,28 +23,42 @@ from .decode_oracle import DecodeOracle, decode_oracle, tap_kernel_transports
 from .expect import BRANCHES
 from .host_snapshot import snapshot_host
 from .link_kinds import link_kind
+from .requirements import missing, session_missing
 from .routes import Net, make_net
 
-__all__ = ["decode_oracle_session", "expectation_branches", "host_guard", "is_root", "net", "netns", "netns_pair",
-           "pytest_collection_modifyitems", "quiet_net", "require_kind", "rt", "run_as"]
+__all__ = ["decode_oracle_session", "expectation_branches", "host_guard", "net", "netns", "netns_pair",
+           "pytest_collection_modifyitems", "pytest_configure", "pytest_runtest_setup", "quiet_net", "require_kind",
+           "rt", "run_as"]
 
 
-def is_root() -> bool:
-    return os.geteuid() == 0
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs(*requirements): skip unless this process has them, naming what is "
+                                       "missing (support.requirements)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not is_root():
-        skip = pytest.mark.skip(reason="the conformance suite needs root (CAP_SYS_ADMIN for namespaces): "
-                                       "run it with sudo")
+    lacking = session_missing()
+    if lacking:
+        skip = pytest.mark.skip(reason=f"the conformance suite needs {lacking}")
         for item in items:
             item.add_marker(skip)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip a test whose ``needs`` markers ask for what this process lacks, before its fixtures run."""
+    if session_missing():
+        return  # the session's skip marker names the reason
+    requirements = [r for mark in item.iter_markers("needs") for r in mark.args]
+    lacking = missing(*requirements) if requirements else None
+    if lacking:
+        pytest.skip(f"needs {lacking}")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def host_guard() -> Iterator[None]:
-    """Fail the run if the initial namespace's links, addresses, routes, rules or neighbours changed."""
-    if not is_root():
+    """Fail the run if the starting namespace's links, addresses, routes, rules or neighbours changed."""
+    if session_missing():  # no test runs (and the starting netns cannot be re-entered to look)
         yield
         return
     before = snapshot_host()
@@ -116,9 +135,15 @@ def quiet_net(netns: NetNS, rt: rtnl.Rtnl) -> Net:
 
 
 @pytest.fixture
-def run_as() -> Callable:
-    """privileges.run_as: run a callable in a child with an exact privilege context."""
-    return privileges.run_as
+def run_as() -> Callable[..., Any]:
+    """privileges.run_as: run a callable in a child with an exact privilege context; a context this
+    process cannot take (PrivilegeUnavailable) skips the test, naming what is missing."""
+    def run(ctx: privileges.Context | str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return privileges.run_as(ctx, fn, *args, **kwargs)
+        except privileges.PrivilegeUnavailable as e:
+            pytest.skip(str(e))
+    return run
 
 
 @pytest.fixture
