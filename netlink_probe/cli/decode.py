@@ -5,15 +5,22 @@ Input is hex text (whitespace, ``0x`` prefixes, ``:``/``,`` separators and
 shown as `codec.describe` describes it: type name, flag names, seq, pid,
 family header and every attribute by name (nested ones indented, unknown
 types as numbers with their bytes in hex).  Malformed input ends with one
-line naming the byte offset (exit status 2).
+line naming the byte offset (exit status 2): nothing is printed when the
+message headers do not tile the input; an attribute error stops the output
+before the message that holds it.  Messages are described and written one at
+a time, so memory follows the largest message, not the input.
 """
 from __future__ import annotations
 
 import argparse
+import io
 import re
 import sys
+from collections.abc import Iterable
+from typing import TextIO
 
-from ..codec.describe import describe_buffer
+from ..codec.describe import describe_each
+from ..codec.message import parse
 from ..codec.describe_text import message_text
 from ._common import Subparsers, print_json, protocol_arg, protocol_name
 from .errors import CliError, command
@@ -57,14 +64,30 @@ def run(args: argparse.Namespace) -> int:
     raw, _kind = read_input(sys.stdin.buffer.read())
     if not raw:
         raise CliError("no input: pipe netlink bytes (hex text or raw) into stdin")
-    msgs = describe_buffer(raw, protocol)  # DecodeError -> one line with the offset (errors.command)
+    msgs = parse(raw)  # framing errors: nothing printed, one line with the offset (errors.command)
+    described = describe_each(msgs, protocol)  # an attribute error stops the output at that message
     if args.json:
-        print_json(msgs)
+        write_json_list(described, sys.stdout)
     else:
-        out = [f"{len(msgs)} message{'s' if len(msgs) != 1 else ''} ({protocol_name(protocol)}, {len(raw)} bytes)"]
-        out += [message_text(d) for d in msgs]
-        print("\n".join(out))
+        print(f"{len(msgs)} message{'s' if len(msgs) != 1 else ''} ({protocol_name(protocol)}, {len(raw)} bytes)")
+        for d in described:
+            print(message_text(d))
     return 0
 
 
-__all__ = ["add_parser", "read_input", "run"]
+def write_json_list(items: Iterable[object], out: TextIO) -> None:
+    """The JSON list `print_json` writes for list(*items*), written one item at a time.
+
+    Memory stays that of one item however long the list: each is encoded on
+    its own and indented one level (JSON text has no raw newline inside a string).
+    """
+    sep = "["
+    for item in items:
+        one = io.StringIO()
+        print_json(item, stream=one)
+        out.write(sep + "\n  " + one.getvalue().rstrip("\n").replace("\n", "\n  "))
+        sep = ","
+    out.write("[]\n" if sep == "[" else "\n]\n")
+
+
+__all__ = ["add_parser", "read_input", "run", "write_json_list"]

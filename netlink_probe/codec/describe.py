@@ -6,6 +6,7 @@ This is what the ``decode`` command prints (``--json`` as is, otherwise via
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .. import constants as C
@@ -84,7 +85,13 @@ def errinfo(info: ErrorInfo, protocol: int) -> dict[str, Any]:
 
 def describe_buffer(data: bytes, protocol: int = C.NETLINK_ROUTE) -> list[dict[str, Any]]:
     """Every message of *data*, described; raises DecodeError with the byte offset."""
-    return [describe(m, protocol) for m in parse(data)]
+    return list(describe_each(parse(data), protocol))
 
 
-__all__ = ["address_family", "describe", "describe_buffer", "errinfo"]
+def describe_each(messages: Iterable[Message], protocol: int = C.NETLINK_ROUTE) -> Iterator[dict[str, Any]]:
+    """Each message described in turn: a writer holds one description at a time, not the whole buffer's."""
+    for m in messages:
+        yield describe(m, protocol)
+
+
+__all__ = ["address_family", "describe", "describe_buffer", "describe_each", "errinfo"]

@@ -5,6 +5,7 @@ readings as text or integer when plausible.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 _HEX_SHOWN = 32
@@ -36,23 +37,39 @@ def message_text(d: dict[str, Any]) -> str:
 
 
 def attrs_text(attrs: list[dict[str, Any]], indent: str) -> list[str]:
-    """An attribute tree (`codec.tree.attrs_tree`), one line per attribute, nests indented further."""
-    lines = []
+    """An attribute tree (`codec.tree.attrs_tree`), one line per attribute, nests indented further.
+
+    The walk keeps its own stack (one generator per open nest), so a tree of any depth renders.
+    """
+    lines: list[str] = []
+    stack: list[Iterator[str | tuple[list[dict[str, Any]], str]]] = [_level(attrs, indent)]
+    while stack:
+        item = next(stack[-1], None)
+        if item is None:
+            stack.pop()
+        elif isinstance(item, str):
+            lines.append(item)
+        else:
+            stack.append(_level(*item))
+    return lines
+
+
+def _level(attrs: list[dict[str, Any]], indent: str) -> Iterator[str | tuple[list[dict[str, Any]], str]]:
+    """The lines of one run of attributes, and (nested run, its indent) where a nest's lines go."""
     for e in attrs:
         tag = f"{e['name']} ({e['type']})" if e.get("known", True) else f"unknown attribute {e['type']}"
         fl = f" [{','.join(e['flags'])}]" if e.get("flags") else ""
         if "attrs" in e:
-            lines.append(f"{indent}{tag}{fl}: nested, {e['len']} bytes")
-            lines += attrs_text(e["attrs"], indent + "    ")
+            yield f"{indent}{tag}{fl}: nested, {e['len']} bytes"
+            yield e["attrs"], indent + "    "
         elif "nexthops" in e:
-            lines.append(f"{indent}{tag}{fl}: {len(e['nexthops'])} nexthops")
+            yield f"{indent}{tag}{fl}: {len(e['nexthops'])} nexthops"
             for nh in e["nexthops"]:
-                lines.append(f"{indent}    rtnexthop ifindex={nh['rtnh_ifindex']} hops={nh['rtnh_hops']} "
-                             f"flags={nh['rtnh_flags']:#x}")
-                lines += attrs_text(nh["attrs"], indent + "        ")
+                yield (f"{indent}    rtnexthop ifindex={nh['rtnh_ifindex']} hops={nh['rtnh_hops']} "
+                       f"flags={nh['rtnh_flags']:#x}")
+                yield nh["attrs"], indent + "        "
         else:
-            lines.append(f"{indent}{tag}{fl}: {value_text(e.get('value'))}")
-    return lines
+            yield f"{indent}{tag}{fl}: {value_text(e.get('value'))}"
 
 
 def value_text(v: object) -> str:

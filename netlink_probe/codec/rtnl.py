@@ -63,9 +63,10 @@ def attrs_dict(attrs: Attrs, space: str) -> dict[str, Any]:
             v = attrs_dict(Attrs(buf, off + 4, off + alen), NESTED[name])
         else:
             v = value(name, mv[off + 4: off + alen])
-        if name in out:  # a repeated attribute: keep every value, in order
-            prev = out[name]
-            out[name] = (prev if isinstance(prev, list) and name in repeated else [prev]) + [v]
+        if name in repeated:  # a repeated attribute: keep every value, in order (appended in place: linear)
+            out[name].append(v)
+        elif name in out:
+            out[name] = [out[name], v]
             repeated.add(name)
         else:
             out[name] = v

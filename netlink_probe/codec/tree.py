@@ -5,6 +5,9 @@ Each entry: ``type``, ``name`` (or 'PREFIX_<n>'), ``known``, ``flags``
 `codec.values`; bytes of unknown kind as {hex, uint?, text?}), ``attrs`` (a
 nested space, see `codec.spaces`) or ``nexthops`` (RTA_MULTIPATH, parsed by
 `codec.multipath`).  An attribute with NLA_F_NESTED is always opened.
+
+Nests are opened at most `codec.depth.MAX_DEPTH` levels deep (a DecodeError
+at the nest that goes deeper), so hostile input costs bounded stack and work.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from .. import constants as C
 from . import spaces as S
 from .attribute import Attr, Attrs
 from .buffer import Buffer
+from .depth import deeper
 from .multipath import nexthops
 from .values import value
 
@@ -23,8 +27,13 @@ def attrs_tree(attrs: Attrs, space: str | None, *, kind: str | None = None, fami
 
     *kind* is the link kind that names the space of an IFLA_INFO_DATA found
     here; *family* the message's address family (IFLA_AF_SPEC of AF_BRIDGE
-    messages is not a per-family nest).
+    messages is not a per-family nest).  DecodeError when nests go deeper than `codec.depth.MAX_DEPTH`.
     """
+    return _tree(attrs, space, kind, family, 0)
+
+
+def _tree(attrs: Attrs, space: str | None, kind: str | None, family: int, depth: int) -> list[dict[str, Any]]:
+    """`attrs_tree` of a run *depth* nests below the message (each nest opened is checked by `deeper`)."""
     known_space = space if space is not None and S.known(space) else None
     names = S.space_names(known_space) if known_space else {}
     pre = S.prefix(known_space) if known_space else "ATTR"
@@ -49,20 +58,24 @@ def attrs_tree(attrs: Attrs, space: str | None, *, kind: str | None = None, fami
         elif name is not None and S.kind_space(name, link_kind, slave_kind):
             child = S.kind_space(name, link_kind, slave_kind)
         elif name == "IFLA_AF_SPEC" and family != C.AF_BRIDGE:
-            e["attrs"] = [_af_entry(c) for c in a.nested()]
+            inner = deeper(depth, a.offset)
+            e["attrs"] = [_af_entry(c, inner) for c in a.nested()]
             continue
         elif name in S.ARRAYS:
+            inner = deeper(depth, a.offset)
             e["attrs"] = [{"type": c.type, "name": f"[{c.type}]", "known": True, "len": len(c.value),
-                           "attrs": attrs_tree(c.nested(), S.ARRAYS[name])} for c in a.nested()]
+                           "attrs": _tree(c.nested(), S.ARRAYS[name], None, 0, deeper(inner, c.offset))}
+                          for c in a.nested()]
             continue
         elif name == "RTA_MULTIPATH":
-            e["nexthops"] = [dict(hop, attrs=attrs_tree(hop["attrs"], "RTA_UNSPEC"))
+            inner = deeper(depth, a.offset)
+            e["nexthops"] = [dict(hop, attrs=_tree(hop["attrs"], "RTA_UNSPEC", None, 0, inner))
                              for hop in nexthops(attrs.buf, a.offset + 4, a.offset + 4 + len(a.value))]
             continue
         elif a.nested_flag:
             child = "?"
         if child is not None:
-            e["attrs"] = attrs_tree(a.nested(), None if child == "?" else child)
+            e["attrs"] = _tree(a.nested(), None if child == "?" else child, None, 0, deeper(depth, a.offset))
         elif name is not None:
             v = value(name, a.value)
             e["value"] = raw_value(v) if isinstance(v, bytes) else v
@@ -91,12 +104,12 @@ def _flag_names(a: Attr) -> list[str]:
     return out
 
 
-def _af_entry(a: Attr) -> dict[str, Any]:
-    """One address family's nest inside IFLA_AF_SPEC (its type is an AF_* number)."""
+def _af_entry(a: Attr, depth: int) -> dict[str, Any]:
+    """One address family's nest inside IFLA_AF_SPEC (its type is an AF_* number), in a run at *depth*."""
     e: dict[str, Any] = {"type": a.type, "name": S.AF_NAMES.get(a.type, f"AF_{a.type}"), "known": a.type in S.AF_NAMES,
                          "len": len(a.value)}
     if a.type in S.AF_SPEC:
-        e["attrs"] = attrs_tree(a.nested(), S.AF_SPEC[a.type])
+        e["attrs"] = _tree(a.nested(), S.AF_SPEC[a.type], None, 0, deeper(depth, a.offset))
     else:
         e["value"] = raw_value(a.value)
     return e
