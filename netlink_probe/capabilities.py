@@ -23,6 +23,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import re
 from dataclasses import dataclass
 
 from . import constants as C
@@ -112,11 +113,8 @@ def _inode(path: str) -> int | None:
 
 def _release(text: str | None) -> tuple[int, int] | None:
     """(major, minor) of a kernel release string such as '6.18.44-fc'."""
-    try:
-        major, minor = (text or "").split(".")[:2]
-        return int(major), int("".join(ch for ch in minor if ch.isdigit()) or "x")
-    except ValueError:
-        return None
+    m = re.match(r"(\d+)\.(\d+)", text or "")
+    return (int(m.group(1)), int(m.group(2))) if m else None
 
 
 def _int(text: str | None) -> int | None:
