@@ -1,4 +1,4 @@
-"""``python -m netlink_probe``: the netlink-probe command."""
+"""``python -m netlink_probe``: the netlink-probe command (`cli.main` handles Ctrl-C before the heavy imports)."""
 import sys
 
 from netlink_probe.cli import main

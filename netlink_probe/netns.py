@@ -4,11 +4,18 @@ A `NetNS` is held by an open fd (no bind mount under /run/netns), so the
 namespace disappears when the last fd and socket in it close — also when the
 process is SIGKILLed.  setns() acts on the calling thread only; `entered()`
 always restores the thread's previous namespace.
+
+A path is opened so that it cannot block or act (a FIFO, a tape, a tty):
+first with O_PATH, which opens nothing, then checked to be an nsfs file of a
+*network* namespace (``/proc/self/fd/N`` reads ``net:[inode]``), and only
+then reopened for reading through ``/proc/self/fd/N``, the very file checked.
 """
 from __future__ import annotations
 
 import contextlib
+import errno as _errno
 import os
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, ParamSpec, TypeVar
@@ -16,7 +23,7 @@ from typing import Any, ParamSpec, TypeVar
 from . import constants as C
 from .sys import calls
 
-__all__ = ["NamespaceError", "NetNS", "entered", "inode_of_current"]
+__all__ = ["NamespaceError", "NetNS", "entered", "file_kind", "inode_of_current"]
 
 _SELF = "/proc/thread-self/ns/net"
 _P = ParamSpec("_P")
@@ -60,11 +67,7 @@ class NetNS:
         path = str(where)
         if "/" not in path:
             path = f"/run/netns/{path}"
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        except OSError as e:
-            raise NamespaceError(e.errno, f"network namespace {where!r}: {e.strerror}") from None
-        ns = cls(fd, str(where))
+        ns = cls(_open_netns_file(path, where), str(where))
         try:  # prove it is a netns: entering it must work
             with entered(ns):
                 pass
@@ -99,6 +102,42 @@ class NetNS:
 
     def __repr__(self) -> str:
         return f"NetNS({self.label}, fd={self.fd})"
+
+
+def _open_netns_file(path: str, where: object) -> int:
+    """An O_RDONLY fd on the network namespace file *path*; NamespaceError for anything else, without blocking."""
+    try:
+        probe = os.open(path, os.O_PATH | os.O_CLOEXEC)  # O_PATH: no open() of the file itself, never blocks
+    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
+        errno = getattr(e, "errno", None) or _errno.EINVAL
+        raise NamespaceError(errno, f"network namespace {where!r}: {getattr(e, 'strerror', None) or e}") from None
+    try:
+        mode = os.fstat(probe).st_mode
+        kind = os.readlink(f"/proc/self/fd/{probe}")  # nsfs names itself "net:[4026531840]"
+        if not stat.S_ISREG(mode) or not kind.endswith("]") or ":[" not in kind or kind.startswith("/"):
+            raise NamespaceError(_errno.EINVAL, f"{where!r} is not a network namespace ({file_kind(mode)}, not an nsfs file)")
+        if not kind.startswith("net:["):
+            raise NamespaceError(_errno.EINVAL, f"{where!r} is not a network namespace (a {kind.split(':')[0]} namespace)")
+        return os.open(f"/proc/self/fd/{probe}", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except NamespaceError:
+        raise
+    except OSError as e:
+        raise NamespaceError(e.errno, f"network namespace {where!r}: {e.strerror}") from None
+    finally:
+        os.close(probe)
+
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symbolic link"),
+          (stat.S_ISREG, "a regular file"))
+
+
+def file_kind(mode: int) -> str:
+    """'a FIFO', 'a directory', ... for an st_mode: what a refused path is, in a message."""
+    for test, name in _KINDS:
+        if test(mode):
+            return name
+    return "an unknown kind of file"
 
 
 def inode_of_current() -> int:

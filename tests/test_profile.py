@@ -173,11 +173,11 @@ def test_write_is_atomic_on_failure(tmp_path):
     ("[1, 2]", "not a netlink-probe profile"),
     ('{"foo": 1}', "not a netlink-probe profile"),
     ('{"schema": 2, "observations": {}, "kernel": {"release": "x"}}', "schema 2 is not supported"),
-    ('{"schema": true, "observations": {}, "kernel": {"release": "x"}}', "schema True"),
-    ('{"schema": 1, "observations": [], "kernel": {"release": "x"}}', "'observations' is not an object"),
-    ('{"schema": 1, "observations": {"bad key": 1}, "kernel": {"release": "x"}}', "bad observation key"),
-    ('{"schema": 1, "observations": {"a.b": null}, "kernel": {"release": "x"}}', "None"),
-    ('{"schema": 1, "observations": {}}', "'kernel'"),
+    ('{"schema": true, "observations": {}, "kernel": {"release": "x"}}', "schema true"),
+    ('{"schema": 1, "observations": [], "kernel": {"release": "x"}}', "observations: expected an object, got an array"),
+    ('{"schema": 1, "observations": {"bad key": 1}, "kernel": {"release": "x"}}', 'observations: bad key "bad key"'),
+    ('{"schema": 1, "observations": {"a.b": null}, "kernel": {"release": "x"}}', 'observations["a.b"]: expected'),
+    ('{"schema": 1, "observations": {}}', 'missing required field "kernel"'),
 ])
 def test_load_bad_input(tmp_path, content, needle):
     path = tmp_path / "p.json"

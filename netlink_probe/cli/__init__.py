@@ -1,47 +1,39 @@
 """The ``netlink-probe`` command (also ``python -m netlink_probe``).
 
-Subcommands live in one module each, every one exposing ``add_parser(subparsers)``
-(which registers itself with ``set_defaults(func=run)``) and ``run(args) -> int``,
-wrapped by `errors.command`: bad use gets one line on stderr and exit status 2,
-never a traceback.
+This module imports nothing heavy: `main` first makes Ctrl-C exit 130
+quietly (`interrupt`), then loads the parser and the subcommands
+(`program`).  Bad use gets one line on stderr and exit status 2, never a
+traceback (`errors`).
 """
 from __future__ import annotations
 
-import argparse
-import importlib
-from typing import NoReturn
+from typing import TYPE_CHECKING
 
-from .errors import EXIT_USAGE, PROG
+from .interrupt import EXIT_INTERRUPTED, quiet_interrupts
 
-SUBCOMMANDS = ("dump", "monitor", "decode", "kernel_info", "diff", "profile")
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is ONE line (no usage block) and exit status 2."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
-
-    parser = _Parser(prog=PROG, description="A raw AF_NETLINK client and conformance prober for the live "
-                                            "Linux kernel.")
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
-    for name in SUBCOMMANDS:
-        module = importlib.import_module(f"{__name__}.{name}")
-        module.add_parser(sub)
-    return parser
+if TYPE_CHECKING:
+    import argparse
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line *argv* (default sys.argv[1:]); returns the exit status."""
-    args = build_parser().parse_args(argv)
-    rc: int = args.func(args)  # each run() reports its own failures (errors.command)
-    return rc
+    """Run the command line *argv*; returns the exit status.
+
+    With *argv* None (the program: sys.argv[1:]) a Ctrl-C after the return
+    still exits 130 quietly; an in-process caller passing *argv* gets its own
+    SIGINT handler back.
+    """
+    with quiet_interrupts(keep=argv is None):
+        try:
+            from .program import run_program
+            return run_program(argv)
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command's argument parser (loads every subcommand)."""
+    from .program import build_parser as build
+    return build()
 
 
 __all__ = ["build_parser", "main"]

@@ -1,16 +1,22 @@
-"""Helpers shared by the CLI subcommands: privileges, namespaces, protocol/group/family names, JSON.
+"""Helpers shared by the CLI subcommands: privileges, namespaces, argument values, JSON.
 
-Bad use is reported by raising `CliError` (``cli.errors``: one line, exit 2).
+Bad use is reported by raising `CliError` (``cli.errors``: one line, exit 2);
+the ``*_arg`` functions are argparse ``type=`` callables, whose refusals
+argparse prints as one usage line (exit 2).  Every number is range-checked
+against what the kernel takes before anything is opened.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from typing import Any, TextIO, TypeAlias
 
 from .. import constants as C
+from ..iproute2.names import table_id
+from ..kernel_info import MAX_LINKS
 from ..netns import NamespaceError, NetNS
 from .errors import CliError
 
@@ -59,10 +65,33 @@ def open_netns(spec: str | None) -> NetNS | None:
 
 
 # -- names ---------------------------------------------------------------------------
+# -- numbers -------------------------------------------------------------------------
+GROUP_MAX = 2**31 - 1  # the binding passes a C int; the kernel's groups are bits of a bitmap of ngroups, far fewer
+TABLE_MAX = 2**32 - 1  # rtm_table / RTA_TABLE is a u32, as `ip route ... table N` takes it
+
+
+def decimal(text: str) -> int | None:
+    """*text* as a non-negative decimal integer of ASCII digits, else None ('1e3', '0x10', '-1', '٣' are not)."""
+    s = text.strip()
+    if s and s.isascii() and s.isdigit() and len(s) <= 40:
+        return int(s)
+    return None
+
+
+def _in_range(what: str, text: str, low: int, high: int) -> int:
+    n = decimal(text)
+    if n is None or not low <= n <= high:
+        raise CliError(f"{what} {text.strip()!r} is not a whole number from {low} to {high}")
+    return n
+
+
 def protocol_arg(text: str) -> int:
-    """argparse type: 'route', 'NETLINK_GENERIC', '16' -> protocol number."""
+    """'route', 'NETLINK_GENERIC', '16' -> protocol number (the kernel's are 0..MAX_LINKS-1)."""
+    s = text.strip()
+    if s[:1] in ("-", "+") or (s and s[0].isdigit()):
+        return _in_range("protocol", s, 0, MAX_LINKS - 1)
     try:
-        return C.protocol_number(text)
+        return C.protocol_number(s)
     except ValueError as e:
         raise CliError(str(e)) from None
 
@@ -74,11 +103,10 @@ def protocol_name(proto: int) -> str:
 def group_number(text: str, protocol: int) -> int:
     """A multicast group by number (any protocol) or by RTNLGRP_ name (NETLINK_ROUTE)."""
     s = text.strip()
-    if s.isdigit():
-        n = int(s)
-        if n == 0:
+    if s[:1] in ("-", "+") or (s and s[0].isdigit()):
+        if decimal(s) == 0:
             raise CliError("group 0 is not a multicast group (groups are numbered from 1)")
-        return n
+        return _in_range("group", s, 1, GROUP_MAX)
     if protocol != C.NETLINK_ROUTE:
         raise CliError(f"unknown group {text!r}: only NETLINK_ROUTE groups have names here; give a number")
     try:
@@ -86,6 +114,55 @@ def group_number(text: str, protocol: int) -> int:
     except ValueError:
         known = ", ".join(n[8:].lower() for n in C.RTNL_GROUPS.values() if n != "RTNLGRP_NONE")
         raise CliError(f"unknown group {text!r}: the UAPI headers do not name it; give its number, or one of: {known}") from None
+
+
+def table_arg(text: str) -> int:
+    """A routing table as `ip route show table T` takes it: main, local, default, all (0), a name from
+    rt_tables, or a number 0..2**32-1."""
+    s = text.strip()
+    if s[:1] in ("-", "+") or (s and s[0].isdigit()):
+        return _in_range("table", s, 0, TABLE_MAX)
+    try:
+        return table_id(s)
+    except ValueError as e:
+        raise CliError(str(e)) from None
+
+
+def _argparse_type(parse: Any) -> Any:
+    """A parser raising CliError as an argparse type= callable (argparse prints its refusal as usage)."""
+    def typed(text: str) -> Any:
+        try:
+            return parse(text)
+        except CliError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    typed.__name__ = parse.__name__
+    return typed
+
+
+def seconds(text: str) -> float:
+    """A duration in seconds: finite and not negative ('nan', 'inf', '-1' and '1e999' are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise CliError(f"{text.strip()!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise CliError(f"{text.strip()!r} is not a number of seconds: give a finite number, 0 or more")
+    return value
+
+
+def count(text: str) -> int:
+    """How many (of notifications, ...): a whole number, at least 1."""
+    return _in_range("count", text, 1, sys.maxsize)
+
+
+def group_cap(text: str) -> int:
+    """The highest multicast group to probe: 1..GROUP_MAX."""
+    return _in_range("group cap", text, 1, GROUP_MAX)
+
+
+seconds_arg = _argparse_type(seconds)
+count_arg = _argparse_type(count)
+group_cap_arg = _argparse_type(group_cap)
 
 
 def group_name(group: int | None, protocol: int) -> str | None:
@@ -126,5 +203,6 @@ def _jsonable(v: object) -> str | list[Any]:
     raise TypeError(f"not JSON serialisable: {type(v).__name__}")
 
 
-__all__ = ["FAMILIES", "family_arg", "group_name", "group_number", "has_cap_sys_admin", "open_netns", "print_json",
-           "protocol_arg", "protocol_name", "require_root"]
+__all__ = ["FAMILIES", "GROUP_MAX", "TABLE_MAX", "count", "count_arg", "decimal", "family_arg", "group_cap",
+           "group_cap_arg", "group_name", "group_number", "has_cap_sys_admin", "open_netns", "print_json",
+           "protocol_arg", "protocol_name", "require_root", "seconds", "seconds_arg", "table_arg"]

@@ -1,7 +1,10 @@
 """``netlink-probe diff A.json B.json [--json]``: compare two profiles.
 
 Exit status: 0 when the observations agree, 1 when they differ, 2 on bad
-input (one line on stderr).  Test counts, "created", the kernel release and
+input (one line on stderr naming the file and the key: profiles are checked
+against the package's JSON Schema, ``profile/schema.json``; a FIFO, a device
+or a file over 16 MiB is refused without reading it).  Strings from the
+profiles are escaped before they reach the terminal.  Test counts, "created", the kernel release and
 the headers version are shown but are not behavioural differences.
 """
 
@@ -44,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     with reader_may_leave():  # `| head` does not change the verdict
         if getattr(args, "json", False):
             out = dict(d, a=args.a, b=args.b, different=different)
-            sys.stdout.write(json.dumps(out, sort_keys=True, indent=1, ensure_ascii=False) + "\n")
+            # ASCII only: a crafted profile's strings reach a terminal as \u escapes, never as control codes
+            sys.stdout.write(json.dumps(out, sort_keys=True, indent=1, ensure_ascii=True) + "\n")
         else:
             sys.stdout.write(_profile.format_diff(d, args.a, args.b))
     return EXIT_DIFFERENT if different else EXIT_OK

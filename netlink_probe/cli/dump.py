@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from ..iproute2 import show
-from ._common import Subparsers, family_arg, open_netns, print_json
+from ._common import Subparsers, family_arg, open_netns, print_json, table_arg
 from .errors import CliError, command
 
 
@@ -23,7 +23,7 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     p.add_argument("--family", choices=("inet", "inet6"),
                    help="address family (routes default to inet, as `ip route` does)")
     p.add_argument("--table", default=None, metavar="main|local|default|all|N",
-                   help="routes only: the routing table (default main, as `ip route`)")
+                   help="routes only: the routing table, a name or 0..4294967295 (default main, as `ip route`)")
     p.add_argument("--json", action="store_true", help="JSON, with the keys `ip -j` uses")
     p.set_defaults(func=run)
     return p
@@ -34,9 +34,10 @@ def run(args: argparse.Namespace) -> int:
     family = family_arg(args.family)
     if args.table is not None and args.what != "routes":
         raise CliError("--table applies to `dump routes` only")
+    table = None if args.table is None else table_arg(args.table)
     ns = open_netns(args.netns)
     try:
-        objs = show.collect(args.what, ns, family=family, table=args.table)
+        objs = show.collect(args.what, ns, family=family, table=table)
     finally:
         if ns is not None:
             ns.close()

@@ -1,10 +1,13 @@
 """The command line's one error path: its exit statuses, `CliError`, and how a failure becomes one line.
 
 Every subcommand's ``run`` is wrapped by `command`: whatever it raises (bad
-use, undecodable bytes, a refusal from the kernel, a missing privilege) is
-printed as ONE line ``netlink-probe SUBCOMMAND: why`` on stderr, never a
-traceback, and mapped to an exit status below.  The wrapper sits on ``run``
-itself, so it holds also when a subcommand is driven without `cli.main`.
+use, undecodable bytes, a refusal from the kernel, a missing privilege, a
+closed or full stdout) is printed as ONE line ``netlink-probe SUBCOMMAND:
+why`` on stderr, never a traceback, and mapped to an exit status below.
+The line is made safe for a terminal (`profile.terminal.printable`): text
+from files and the kernel cannot send escape sequences.  The wrapper sits on
+``run`` itself, so it holds also when a subcommand is driven without
+`cli.main`.
 """
 from __future__ import annotations
 
@@ -18,12 +21,14 @@ from collections.abc import Callable, Iterator
 
 from ..codec import DecodeError
 from ..errors import KernelError, NetlinkError
+from ..profile.terminal import printable
+from .interrupt import EXIT_INTERRUPTED
+from .streams import OutputError, guarded_stdout, silence_stdout
 
 PROG = "netlink-probe"
 EXIT_OK = 0
 EXIT_DIFFERENT = 1  # diff: the profiles disagree
 EXIT_USAGE = 2  # bad use, bad input, an unusable environment, a kernel refusal
-EXIT_INTERRUPTED = 130  # Ctrl-C
 
 Run = Callable[..., int]
 
@@ -37,13 +42,23 @@ class CliError(Exception):
 
 
 def one_line(text: object) -> str:
-    """*text* with every run of whitespace (newlines included) as one space."""
-    return " ".join(str(text).split())
+    """*text* with every run of whitespace (newlines included) as one space, unprintable characters escaped."""
+    return printable(" ".join(str(text).split()))
 
 
 def say(command: str, message: str) -> None:
     """A line on stderr from *command* that is not a failure (e.g. where a file was written)."""
-    print(f"{PROG} {command}: {message}", file=sys.stderr)
+    _to_stderr(f"{PROG} {command}: {one_line(message)}")
+
+
+def _to_stderr(line: str) -> None:
+    """*line* on stderr; nowhere when stderr is closed or refuses it (there is no better place)."""
+    if sys.stderr is None:
+        return
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def command(name: str) -> Callable[[Run], Run]:
@@ -59,34 +74,39 @@ def command(name: str) -> Callable[[Run], Run]:
 def _run(name: str, run: Run, args: argparse.Namespace) -> int:
     where = f"{PROG} {name}"
     try:
-        rc = run(args)
-        sys.stdout.flush()
+        with guarded_stdout():
+            rc = run(args)
+            sys.stdout.flush()
         return int(rc or 0)
     except CliError as e:
-        print(f"{where}: {one_line(e)}", file=sys.stderr)
+        _to_stderr(f"{where}: {one_line(e)}")
         return e.code
+    except OutputError as e:
+        silence_stdout()
+        _to_stderr(f"{where}: {one_line(e)}")
+        return EXIT_USAGE
     except DecodeError as e:
-        print(f"{where}: undecodable input at offset {e.offset}: {one_line(e.reason)}", file=sys.stderr)
+        _to_stderr(f"{where}: undecodable input at offset {e.offset}: {one_line(e.reason)}")
         return EXIT_USAGE
     except KernelError as e:
         msg = f"the kernel answered {e.errno_name} ({os.strerror(e.errno or 0)})"
         if e.extack_msg:
             msg += f": {e.extack_msg}"
-        print(f"{where}: {one_line(msg)}", file=sys.stderr)
+        _to_stderr(f"{where}: {one_line(msg)}")
         return EXIT_USAGE
     except BrokenPipeError:  # e.g. piped into head: stop quietly
-        _stdout_to_devnull()
+        silence_stdout()
         return EXIT_OK
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except (NetlinkError, OSError) as e:
         if isinstance(e, OSError) and e.errno == _errno.EPERM:
-            print(f"{where}: operation not permitted ({one_line(e)}): run it with sudo", file=sys.stderr)
+            _to_stderr(f"{where}: operation not permitted ({one_line(e)}): run it with sudo")
         else:
-            print(f"{where}: {one_line(e) or type(e).__name__}", file=sys.stderr)
+            _to_stderr(f"{where}: {one_line(e) or type(e).__name__}")
         return EXIT_USAGE
     except ValueError as e:
-        print(f"{where}: {one_line(e)}", file=sys.stderr)
+        _to_stderr(f"{where}: {one_line(e)}")
         return EXIT_USAGE
 
 
@@ -97,15 +117,7 @@ def reader_may_leave() -> Iterator[None]:
         yield
         sys.stdout.flush()
     except BrokenPipeError:
-        _stdout_to_devnull()
-
-
-def _stdout_to_devnull() -> None:
-    """Point stdout at /dev/null, so the interpreter's last flush into the closed pipe stays silent."""
-    try:
-        sys.stdout = open(os.devnull, "w")
-    except OSError:
-        pass
+        silence_stdout()
 
 
 __all__ = ["EXIT_DIFFERENT", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "PROG", "CliError", "command",

@@ -10,11 +10,15 @@ probing itself lives in ``netlink_probe.kernel_info``.
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
 from .. import kernel_info as K
-from ._common import Subparsers, print_json, require_root
+from ._common import GROUP_MAX, Subparsers, group_cap_arg, print_json, require_root
 from .errors import CliError, command
+
+KIND_MAX = 55  # rtnl_newlink's char kind[MODULE_NAME_LEN], MODULE_NAME_LEN = 64 - sizeof(long), with its NUL
+_KIND = re.compile(rf"[A-Za-z0-9_.\-]{{1,{KIND_MAX}}}")
 
 
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
@@ -26,22 +30,24 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable JSON")
     p.add_argument("--kinds", metavar="K1,K2,...", default=None,
                    help="link kinds to probe (default: " + ",".join(K.DEFAULT_KINDS) + ")")
-    p.add_argument("--group-cap", type=int, default=K.GROUP_CAP, metavar="N",
-                   help=f"probe multicast groups up to N (default {K.GROUP_CAP})")
+    p.add_argument("--group-cap", type=group_cap_arg, default=K.GROUP_CAP, metavar="N",
+                   help=f"probe multicast groups up to N, 1..{GROUP_MAX} (default {K.GROUP_CAP})")
     p.set_defaults(func=run)
     return p
 
 
 @command("kernel-info")
 def run(args: argparse.Namespace) -> int:
-    require_root("kernel-info")
-    if args.group_cap < 1:
-        raise CliError("--group-cap must be at least 1")
     kinds = K.DEFAULT_KINDS
     if args.kinds is not None:
         kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
         if not kinds:
             raise CliError("--kinds: give at least one link kind")
+        for k in kinds:
+            if not _KIND.fullmatch(k):
+                raise CliError(f"--kinds: {k!r} is not a link kind name (letters, digits, '_', '-', '.', "
+                               f"at most {KIND_MAX} characters, as the kernel's kind buffer holds)")
+    require_root("kernel-info")
     info = K.collect(cap=args.group_cap, kinds=kinds)
     if args.json:
         print_json(info)
@@ -107,4 +113,4 @@ def render(info: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["add_parser", "render", "run"]
+__all__ = ["KIND_MAX", "add_parser", "render", "run"]

@@ -2,7 +2,9 @@
 
 Runs ``python -m pytest SUITE -n auto -p no:cacheprovider --profile OUT``
 (``--serial``: without xdist) plus any pytest arguments given after ``--``,
-and returns pytest's exit status.  The suite needs root.
+and returns pytest's exit status.  The suite needs root.  An existing OUT is
+replaced only with ``--force``: without it the command refuses at once,
+before the suite runs.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("-o", "--output", required=True, metavar="OUT.json",
                    help="where to write the profile")
+    p.add_argument("--force", action="store_true",
+                   help="replace OUT.json when it exists (without --force an existing file is an error)")
     p.add_argument("--serial", action="store_true",
                    help="run the tests in one process (no pytest-xdist)")
     p.add_argument("--suite", metavar="DIR", default=None,
@@ -52,6 +56,18 @@ def resolve_suite(suite: str | None) -> str:
                    "or pass --suite DIR")
 
 
+def check_output(path: str, *, force: bool) -> str:
+    """The absolute path to write the profile to; CliError when it cannot or (without *force*) may not be."""
+    output = os.path.abspath(os.path.expanduser(path))
+    if not os.path.isdir(os.path.dirname(output)):
+        raise CliError(f"-o {path}: directory {os.path.dirname(output)} does not exist")
+    if os.path.isdir(output):
+        raise CliError(f"-o {path}: is a directory")
+    if os.path.lexists(output) and not force:
+        raise CliError(f"-o {path}: the file exists; add --force to replace it")
+    return output
+
+
 def build_command(suite: str, output: str, serial: bool, extra: Iterable[str] | None) -> list[str]:
     extra = list(extra or [])
     if extra and extra[0] == "--":
@@ -69,9 +85,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("the conformance suite needs root: run it with sudo "
                        "(sudo netlink-probe profile -o OUT.json)")
     suite = resolve_suite(args.suite)
-    output = os.path.abspath(os.path.expanduser(args.output))
-    if not os.path.isdir(os.path.dirname(output)):
-        raise CliError(f"-o {args.output}: directory {os.path.dirname(output)} does not exist")
+    output = check_output(args.output, force=getattr(args, "force", False))
     cmd = build_command(suite, output, args.serial, args.pytest_args)
     started = time.time()
     try:
@@ -91,4 +105,4 @@ def run(args: argparse.Namespace) -> int:
     return rc
 
 
-__all__ = ["add_parser", "build_command", "resolve_suite", "run"]
+__all__ = ["add_parser", "build_command", "check_output", "resolve_suite", "run"]

@@ -6,6 +6,7 @@ import re
 from typing import Any, Iterable
 
 from .schema import TEST_COUNTS, key_family, show_value, values_equal
+from .terminal import printable
 
 __all__ = ["diff_profiles", "has_differences", "format_diff"]
 
@@ -71,19 +72,21 @@ def _counts(tests: dict[str, int] | None) -> str:
 
 
 def format_diff(d: dict[str, Any], a_name: str, b_name: str) -> str:
-    """A terminal-readable rendering of a diff, grouped by key family."""
+    """A terminal-readable rendering of a diff, grouped by key family.
+
+    Every string from the profiles (release, headers, values) and the file
+    names go through `printable`: a crafted profile cannot send escape
+    sequences to the terminal.
+    """
     kernels = d.get("kernels", {})
     headers = d.get("headers", {})
     tests = d.get("tests", {})
-    lines = [
-        f"A: {a_name}",
-        f"   kernel {kernels.get('a', 'unknown')}, headers {headers.get('a', 'unknown')}; "
-        f"tests: {_counts(tests.get('a'))}",
-        f"B: {b_name}",
-        f"   kernel {kernels.get('b', 'unknown')}, headers {headers.get('b', 'unknown')}; "
-        f"tests: {_counts(tests.get('b'))}",
-        "",
-    ]
+    lines = []
+    for side, name in (("a", a_name), ("b", b_name)):
+        lines += [f"{side.upper()}: {printable(name)}",
+                  f"   kernel {printable(kernels.get(side, 'unknown'))}, "
+                  f"headers {printable(headers.get(side, 'unknown'))}; tests: {_counts(tests.get(side))}"]
+    lines.append("")
     changed, only_a, only_b = d.get("changed", {}), d.get("only_a", {}), d.get("only_b", {})
     if not has_differences(d):
         lines.append(f"no behavioural differences ({d.get('same', 0)} observations identical)")
@@ -109,7 +112,7 @@ def format_diff(d: dict[str, Any], a_name: str, b_name: str) -> str:
         kw = max(len(r[1]) for r in rows)
         aw = max(max(len(r[2]) for r in rows), 1)
         for what, key, va, vb in rows:
-            lines.append(f"  {what:<7}  {key:<{kw}}  A={va:<{aw}}  B={vb}".rstrip())
+            lines.append(f"  {what:<7}  {printable(key):<{kw}}  A={va:<{aw}}  B={vb}".rstrip())
         lines.append("")
 
     total = len(changed) + len(only_a) + len(only_b)

@@ -13,9 +13,12 @@ import tempfile
 from typing import Any
 
 from .identity import headers_version, kernel_identity
-from .schema import SCHEMA, TEST_COUNTS, normalise_value, validate_key, validate_value
+from .readfile import FileRefused, read_regular_file
+from .schema import DOCUMENT, SCHEMA, TEST_COUNTS, normalise_value, validate_key, validate_value
+from .terminal import printable
+from .validator import SchemaError, json_kind, shown, validate
 
-__all__ = ["ProfileError", "build_profile", "write_profile", "load_profile"]
+__all__ = ["MAX_PROFILE_BYTES", "ProfileError", "build_profile", "write_profile", "load_profile"]
 
 
 class ProfileError(ValueError):
@@ -81,54 +84,59 @@ def write_profile(path: str | os.PathLike[str], profile: dict[str, Any]) -> None
         raise
 
 
-def _check_profile(data: Any, name: str) -> None:
-    if not isinstance(data, dict):
-        raise ProfileError(f"{name}: not a netlink-probe profile (the JSON is a {type(data).__name__}, not an object)")
-    if "schema" not in data or "observations" not in data:
-        missing = [k for k in ("schema", "observations") if k not in data]
-        raise ProfileError(f"{name}: not a netlink-probe profile (no {' or '.join(repr(k) for k in missing)} field)")
-    schema = data["schema"]
-    if schema != SCHEMA or isinstance(schema, bool):
-        raise ProfileError(f"{name}: profile schema {schema!r} is not supported (this netlink-probe reads schema {SCHEMA})")
-    obs = data["observations"]
-    if not isinstance(obs, dict):
-        raise ProfileError(f"{name}: bad profile: 'observations' is not an object")
-    for key, value in obs.items():
-        try:
-            validate_key(key)
-            validate_value(value)
-        except (TypeError, ValueError) as e:
-            raise ProfileError(f"{name}: bad profile: {e}") from None
-    kernel = data.get("kernel")
-    if not isinstance(kernel, dict) or not isinstance(kernel.get("release"), str):
-        raise ProfileError(f"{name}: bad profile: 'kernel' has no 'release' string")
-    tests = data.get("tests", {})
-    if not isinstance(tests, dict):
-        raise ProfileError(f"{name}: bad profile: 'tests' is not an object")
+#: Largest profile file `load_profile` reads (a real one is under 1 MiB; JSON grows ~20x in memory).
+MAX_PROFILE_BYTES = 16 * 1024 * 1024
 
 
-def load_profile(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read and check a profile; ProfileError (one line) on any bad input."""
-    name = os.fspath(path)
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _parse(data: bytes, name: str) -> Any:
     try:
-        with open(name, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        raise ProfileError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise ProfileError(f"{name}: is a directory, not a profile") from None
-    except PermissionError:
-        raise ProfileError(f"{name}: permission denied") from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ProfileError(f"{name}: not a netlink-probe profile (not UTF-8 text)") from None
-    except OSError as e:
-        raise ProfileError(f"{name}: cannot read: {e.strerror or e}") from None
     try:
-        data = json.loads(text)
+        return json.loads(text, parse_constant=_reject_constant)  # NaN, Infinity: not JSON
     except json.JSONDecodeError as e:
         raise ProfileError(f"{name}: not valid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
     except RecursionError:
         raise ProfileError(f"{name}: not valid JSON (nested too deeply)") from None
-    _check_profile(data, name)
-    profile: dict[str, Any] = data
+    except ValueError as e:  # NaN, or an integer of more digits than int() converts
+        raise ProfileError(f"{name}: not valid JSON ({printable(e)})") from None
+
+
+def _check_profile(data: Any, name: str) -> None:
+    """The format check: a profile at all, of the schema version we read, then the whole JSON Schema."""
+    if not isinstance(data, dict):
+        raise ProfileError(f"{name}: not a netlink-probe profile (the JSON is {json_kind(data)}, "
+                           "not an object)")
+    if "schema" not in data or "observations" not in data:
+        missing = [k for k in ("schema", "observations") if k not in data]
+        raise ProfileError(f"{name}: not a netlink-probe profile (no {' or '.join(repr(k) for k in missing)} field)")
+    version = data["schema"]
+    if version != SCHEMA or isinstance(version, bool):
+        raise ProfileError(f"{name}: profile schema {shown(version)} is not supported "
+                           f"(this netlink-probe reads schema {SCHEMA})")
+    try:
+        validate(data, DOCUMENT)
+    except SchemaError as e:
+        raise ProfileError(f"{name}: {e}") from None
+
+
+def load_profile(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and check a profile against schema.json; ProfileError (one line naming file and key) otherwise.
+
+    The file must be a regular file of at most `MAX_PROFILE_BYTES`: a FIFO, a
+    device or a directory is refused at once, without reading from it.
+    """
+    name = printable(os.fspath(path))
+    try:
+        data = read_regular_file(os.fspath(path), MAX_PROFILE_BYTES)
+    except FileRefused as e:
+        raise ProfileError(f"{name}: {e}") from None
+    parsed = _parse(data, name)
+    _check_profile(parsed, name)
+    profile: dict[str, Any] = parsed
     return profile

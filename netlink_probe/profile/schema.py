@@ -8,11 +8,14 @@ number, a boolean or a short list).  See docs/profile.md.
 from __future__ import annotations
 
 import json
-import math
-import re
+from importlib import resources
 from typing import Any
 
+from .terminal import printable
+from .validator import SchemaError, WrongType, format_path, validate
+
 __all__ = [
+    "DOCUMENT",
     "SCHEMA",
     "MAX_LIST_ITEMS",
     "MAX_STRING_LEN",
@@ -26,81 +29,62 @@ __all__ = [
     "show_value",
 ]
 
+#: The profile format as a JSON Schema (schema.json, shipped with the package): the one statement of
+#: what a profile may hold, used to record (`validate_key`, `validate_value`) and to load (`io.load_profile`).
+DOCUMENT: dict[str, Any] = json.loads(resources.files(__package__).joinpath("schema.json").read_text("utf-8"))
+_KEY: dict[str, Any] = DOCUMENT["$defs"]["key"]
+_VALUE: dict[str, Any] = DOCUMENT["$defs"]["value"]
+
 #: The profile format version this netlink-probe writes and reads.
-SCHEMA = 1
+SCHEMA: int = DOCUMENT["properties"]["schema"]["const"]
 
 #: Most items a list value may have.
-MAX_LIST_ITEMS = 64
+MAX_LIST_ITEMS: int = _VALUE["maxItems"]
 #: Longest string value (characters).
-MAX_STRING_LEN = 4096
+MAX_STRING_LEN: int = _VALUE["maxLength"]
 #: Longest key (characters).
-MAX_KEY_LEN = 256
+MAX_KEY_LEN: int = _KEY["maxLength"]
 
 #: The test outcomes a profile counts.
-TEST_COUNTS = ("passed", "failed", "skipped")
-
-# Two or more non-empty segments of [A-Za-z0-9_+-], joined by dots.
-_SEGMENT = r"[A-Za-z0-9_+\-]+"
-_KEY_RE = re.compile(rf"{_SEGMENT}(?:\.{_SEGMENT})+")
+TEST_COUNTS: tuple[str, ...] = tuple(DOCUMENT["properties"]["tests"]["properties"])
 
 
 def validate_key(key: object) -> None:
-    """Raise TypeError/ValueError unless *key* is a valid observation key.
+    """Raise TypeError/ValueError unless *key* is a valid observation key (schema.json's ``$defs/key``).
 
     A key is two or more dot-separated segments, each made of letters,
     digits, ``_``, ``+`` and ``-`` (e.g. ``perm.nobody+CAP_NET_ADMIN.ROUTE.bind.1``).
     The first segment is the key's family.
     """
-    if not isinstance(key, str):
-        raise TypeError(f"observation key must be a str, not {type(key).__name__}: {key!r}")
-    if len(key) > MAX_KEY_LEN:
-        raise ValueError(f"observation key is longer than {MAX_KEY_LEN} characters: {key[:60]!r}...")
-    if not _KEY_RE.fullmatch(key):
-        raise ValueError(
-            f"bad observation key {key!r}: want dotted segments of [A-Za-z0-9_+-], "
-            "at least two (family.name), e.g. 'perm.root.ROUTE.bind.1'"
-        )
-
-
-def _validate_scalar(value: object, where: str, allow_float: bool) -> None:
-    if isinstance(value, (bool, int)):
-        return
-    if isinstance(value, str):
-        if len(value) > MAX_STRING_LEN:
-            raise ValueError(f"{where} is a string longer than {MAX_STRING_LEN} characters")
-        return
-    if isinstance(value, float):
-        if not allow_float:
-            raise TypeError(f"{where} must be a str, int or bool, not float: {value!r}")
-        if not math.isfinite(value):
-            raise ValueError(f"{where} must be a finite number, not {value!r}")
-        return
-    if value is None:
-        raise TypeError(
-            f"{where} is None: record what the kernel did "
-            "('ok', an errno name, 'silent', a number, ...)"
-        )
-    raise TypeError(
-        f"{where} must be a str, int, float, bool or a short list, "
-        f"not {type(value).__name__}: {value!r}"
-    )
+    try:
+        validate(key, _KEY, root=DOCUMENT)
+    except SchemaError as e:
+        raise _python_error(e, f"bad observation key {_quoted(key)}: {e.reason}") from None
 
 
 def validate_value(value: object) -> None:
-    """Raise TypeError/ValueError unless *value* is a valid observation value.
+    """Raise TypeError/ValueError unless *value* is a valid observation value (schema.json's ``$defs/value``).
 
     Allowed: str, int, bool, finite float, or a list (or tuple) of at most
     64 items each a str, int or bool.  None is not allowed.
     """
-    if isinstance(value, (list, tuple)):
-        if len(value) > MAX_LIST_ITEMS:
-            raise ValueError(
-                f"observation value is a list of {len(value)} items; at most {MAX_LIST_ITEMS} allowed"
-            )
-        for i, item in enumerate(value):
-            _validate_scalar(item, f"observation value item [{i}]", allow_float=False)
-        return
-    _validate_scalar(value, "observation value", allow_float=True)
+    if value is None:
+        raise TypeError("observation value is None: record what the kernel did "
+                        "('ok', an errno name, 'silent', a number, ...)")
+    try:
+        validate(value, _VALUE, root=DOCUMENT)
+    except SchemaError as e:
+        raise _python_error(e, f"observation value{format_path(e.path)}: {e.reason}") from None
+
+
+def _python_error(e: SchemaError, message: str) -> TypeError | ValueError:
+    """What a recording caller sees: a plain TypeError (wrong type) or ValueError (out of bounds)."""
+    return TypeError(message) if isinstance(e, WrongType) else ValueError(message)
+
+
+def _quoted(key: object) -> str:
+    text = repr(key)  # escapes control characters: the message stays one line
+    return text if len(text) <= 62 else text[:59] + "..."
 
 
 def normalise_value(value: Any) -> Any:
@@ -133,5 +117,5 @@ def key_family(key: str) -> str:
 
 
 def show_value(value: Any) -> str:
-    """A value as one line of JSON (how reports print it)."""
-    return json.dumps(value, ensure_ascii=False)
+    """A value as one line of JSON (how reports print it), safe for a terminal (`terminal.printable`)."""
+    return printable(json.dumps(value, ensure_ascii=False))
