@@ -9,6 +9,12 @@ notifications from peer namespaces show their nsid.
 One line per notification (or one JSON object per line with --json):
 group, nsid, message type, flags, and the object's key fields.  Stops after
 --count notifications or --timeout seconds, else at Ctrl-C.
+
+Only the kernel (port 0) sends notifications, but any socket with
+CAP_NET_ADMIN over the namespace (a container's root, when listening in a
+container's namespace) can send datagrams to our port or groups: the socket
+drops those unread (`Socket.foreign_dropped`), and at exit their count goes
+to stderr.
 """
 from __future__ import annotations
 
@@ -75,7 +81,10 @@ def run(args: argparse.Namespace) -> int:
             where = f" in {ns.label} (netns inode {ns.inode})" if ns is not None else ""
             print(f"listening on {protocol_name(protocol)} group{'s' if len(groups) > 1 else ''} {names}{where}",
                   file=sys.stderr, flush=True)
-            return listen(sock, protocol, args)
+            try:
+                return listen(sock, protocol, args)
+            finally:  # also on Ctrl-C
+                report_dropped(sock)
     finally:
         if ns is not None:
             ns.close()
@@ -101,6 +110,14 @@ def listen(sock: Socket, protocol: int, args: argparse.Namespace) -> int:
                 return 0
             if deadline is not None and time.monotonic() >= deadline:
                 return 0
+
+
+def report_dropped(sock: Socket) -> None:
+    """One stderr line (both modes) when datagrams from user ports were dropped: how many, the last sender's port."""
+    n = sock.foreign_dropped
+    if n:
+        print(f"dropped {n} datagram{'s' if n > 1 else ''} from user ports (last from port {sock.foreign_last_port}): "
+              "only the kernel (port 0) sends notifications", file=sys.stderr, flush=True)
 
 
 def _emit(item: Any, as_json: bool) -> None:
@@ -146,4 +163,4 @@ def _v(v: object) -> str:
     return str(v)
 
 
-__all__ = ["add_parser", "listen", "record", "run", "text"]
+__all__ = ["add_parser", "listen", "record", "report_dropped", "run", "text"]
