@@ -123,7 +123,7 @@ def test_listen_all_nsid_needs_cap_net_broadcast_not_cap_net_admin():
         {protocol_name(p): ("ok", "EPERM") for p in root}
 
 
-@needs("init_userns")
+@needs("init_userns", "init_netns")  # the doc lists genl_groups(), every family only from init_net
 def test_committed_permission_matrix_doc_matches_this_kernel():
     """docs/permission-matrix.md is generated from the whole matrix (every context, computed here, not from
     other tests' results). NLP_WRITE_DOCS=1 rewrites it; otherwise, on the kernel release it was generated
