@@ -19,6 +19,7 @@ import time
 import pytest
 from support.compare import pair_up
 from support.iproute2 import ip_json
+from support.linkwatch import settle
 
 import netlink_probe
 from netlink_probe import constants as C
@@ -78,30 +79,6 @@ def topology(netns_pair):
         r.do(rtnl.neigh(vb, "2001:db8::9", "00:11:22:33:44:66"))
         settle(r)
     return ns
-
-
-def settle(r: rtnl.Rtnl, timeout: float = 5.0) -> None:
-    """Wait until linkwatch has given every up link (lo aside) an operstate and flags stop changing.
-
-    Carrier and operstate are set asynchronously (linkwatch may wait a second;
-    a bridge gains LOWER_UP after its port): without this, ip and we can see
-    different states of the same link.
-    """
-    def state():
-        return [(h.ifi_index, h.ifi_flags, m.attrs(L.IFINFOMSG.size).u8(C.IFLA_OPERSTATE), h.ifi_type)
-                for m in r.dump("links") for h in [m.header(L.IFINFOMSG)]]
-
-    def linkwatch_done(links):
-        return all(oper != C.IF_OPER_UNKNOWN for _, flags, oper, kind in links
-                   if flags & C.IFF_UP and kind != C.ARPHRD_LOOPBACK)
-    deadline = time.monotonic() + timeout
-    before = state()
-    while time.monotonic() < deadline:
-        time.sleep(0.1)
-        now = state()
-        if now == before and linkwatch_done(now):
-            return
-        before = now
 
 
 def field_diffs(theirs: list[dict], ours: list[dict], key) -> list[str]:

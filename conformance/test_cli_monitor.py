@@ -33,7 +33,7 @@ class Monitor:
         env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
         self.p = subprocess.Popen([sys.executable, "-m", "netlink_probe", "monitor", *args, "--json"],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 90  # event-driven: only a slow start (a TCG guest under load) waits long
         fd, raw = self.p.stderr.fileno(), b""
         while time.monotonic() < deadline and not raw.endswith(b"\n"):
             r, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
