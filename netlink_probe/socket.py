@@ -25,7 +25,6 @@ import errno as _errno
 import struct
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, Literal, overload
 
 from . import codec
@@ -34,6 +33,7 @@ from . import transport as _transport
 from .codec.exchange import Exchange, Kind, Outcome, SequenceBook, truncation
 from .dump import Dump
 from .errors import DumpInterrupted, NetlinkTimeout, Overrun, ProtocolViolation, raise_for
+from .notification import Notification, UserDatagram
 from .sys import calls
 from .transport import DEFAULT_BUFSIZE, Transport
 
@@ -44,33 +44,6 @@ _OPTIONS = {"ext_ack": C.NETLINK_EXT_ACK, "cap_ack": C.NETLINK_CAP_ACK, "strict"
             "no_enobufs": C.NETLINK_NO_ENOBUFS, "broadcast_error": C.NETLINK_BROADCAST_ERROR,
             "listen_all_nsid": C.NETLINK_LISTEN_ALL_NSID, "pktinfo": C.NETLINK_PKTINFO}
 _NOT_MINE, _STALE, _REPLIES, _VIOLATION = Kind.NOT_MINE, Kind.STALE, Kind.REPLIES, Kind.VIOLATION
-
-
-@dataclass
-class Notification:
-    """A multicast message with where it came from."""
-
-    message: codec.Message
-    group: int | None  # from NETLINK_PKTINFO (the only source for groups above 32)
-    src_groups: int  # sockaddr nl_groups: the group bit for groups 1..32, 0 above
-    nsid: int | None  # LISTEN_ALL_NSID cmsg: the id of the namespace it came from; None when the kernel sent none
-    #                   (netlink_cmsg_listen_all_nsid: only when that namespace has an id here, so usually not local)
-    src_pid: int  # always 0: only the kernel sends notifications
-
-
-@dataclass(frozen=True)
-class UserDatagram:
-    """A datagram from a user port, handed over raw to a caller that asked for them (never decoded here).
-
-    Any socket in the namespace allowed to send (CAP_NET_ADMIN over it) can
-    forge any bytes: treat ``data`` as untrusted input.
-    """
-
-    data: bytes
-    src_pid: int  # the sender's port id
-    src_groups: int  # the group bit it was sent to (1..32), 0 for a unicast
-    group: int | None  # NETLINK_PKTINFO's group, when it was sent to one
-    length: int  # its true length (more than len(data) only when truncated)
 
 
 class Socket:
