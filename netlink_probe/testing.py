@@ -120,8 +120,11 @@ class FakeKernel:
                 nsid: int | None = None, truncate: int | None = None) -> None:
         """Queue one datagram with the given sender and ancillary data.
 
-        *truncate*: deliver only the first N bytes and flag MSG_TRUNC, as
-        recvmsg does when the datagram is larger than the buffer.
+        *src_pid* other than 0 makes it a user port's datagram (a `Socket`
+        drops those unread unless asked: ``user_ports``).  *truncate*: deliver
+        only the first N bytes and flag MSG_TRUNC, as recvmsg does when the
+        datagram is larger than the buffer (the kernel transport never lets
+        that happen: it peeks each datagram's length first).
         """
         data = b"".join(data) if isinstance(data, (list, tuple)) else bytes(data)
         length, flags = len(data), 0
