@@ -48,11 +48,11 @@ def one_line(text: object) -> str:
 
 def say(command: str, message: str) -> None:
     """A line on stderr from *command* that is not a failure (e.g. where a file was written)."""
-    _to_stderr(f"{PROG} {command}: {one_line(message)}")
+    print_error(f"{PROG} {command}: {one_line(message)}")
 
 
-def _to_stderr(line: str) -> None:
-    """*line* on stderr; nowhere when stderr is closed or refuses it (there is no better place)."""
+def print_error(line: str) -> None:
+    """*line* on stderr (flushed); nowhere when stderr is closed or refuses it (there is no better place)."""
     if sys.stderr is None:
         return
     try:
@@ -79,20 +79,20 @@ def _run(name: str, run: Run, args: argparse.Namespace) -> int:
             sys.stdout.flush()
         return int(rc or 0)
     except CliError as e:
-        _to_stderr(f"{where}: {one_line(e)}")
+        print_error(f"{where}: {one_line(e)}")
         return e.code
     except OutputError as e:
         silence_stdout()
-        _to_stderr(f"{where}: {one_line(e)}")
+        print_error(f"{where}: {one_line(e)}")
         return EXIT_USAGE
     except DecodeError as e:
-        _to_stderr(f"{where}: undecodable input at offset {e.offset}: {one_line(e.reason)}")
+        print_error(f"{where}: undecodable input at offset {e.offset}: {one_line(e.reason)}")
         return EXIT_USAGE
     except KernelError as e:
         msg = f"the kernel answered {e.errno_name} ({os.strerror(e.errno or 0)})"
         if e.extack_msg:
             msg += f": {e.extack_msg}"
-        _to_stderr(f"{where}: {one_line(msg)}")
+        print_error(f"{where}: {one_line(msg)}")
         return EXIT_USAGE
     except BrokenPipeError:  # e.g. piped into head: stop quietly
         silence_stdout()
@@ -101,12 +101,12 @@ def _run(name: str, run: Run, args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     except (NetlinkError, OSError) as e:
         if isinstance(e, OSError) and e.errno == _errno.EPERM:
-            _to_stderr(f"{where}: operation not permitted ({one_line(e)}): run it with sudo")
+            print_error(f"{where}: operation not permitted ({one_line(e)}): run it with sudo")
         else:
-            _to_stderr(f"{where}: {one_line(e) or type(e).__name__}")
+            print_error(f"{where}: {one_line(e) or type(e).__name__}")
         return EXIT_USAGE
     except ValueError as e:
-        _to_stderr(f"{where}: {one_line(e)}")
+        print_error(f"{where}: {one_line(e)}")
         return EXIT_USAGE
 
 
@@ -121,4 +121,4 @@ def reader_may_leave() -> Iterator[None]:
 
 
 __all__ = ["EXIT_DIFFERENT", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "PROG", "CliError", "command",
-           "one_line", "reader_may_leave", "say"]
+           "one_line", "print_error", "reader_may_leave", "say"]

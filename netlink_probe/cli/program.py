@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from typing import NoReturn
 
-from .errors import EXIT_USAGE, PROG, one_line
-from .streams import reopen_closed_inputs
+from .errors import EXIT_OK, EXIT_USAGE, PROG, one_line, print_error
+from .streams import OutputError, guarded_stdout, reopen_closed_inputs, silence_stdout
 
 SUBCOMMANDS = ("dump", "monitor", "decode", "kernel_info", "diff", "profile")
 
@@ -41,9 +42,29 @@ def build_parser() -> argparse.ArgumentParser:
 def run_program(argv: list[str] | None) -> int:
     """Parse *argv* (None: sys.argv[1:]) and run the subcommand; SystemExit(2) on a usage error."""
     reopen_closed_inputs()
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    try:
+        args = _parse(parser, argv)
+    except OutputError as e:  # --help or --version into a full or failing stdout
+        silence_stdout()
+        print_error(f"{PROG}: {one_line(e)}")
+        return EXIT_USAGE
+    except BrokenPipeError:  # --help | head: the reader has what it wanted
+        silence_stdout()
+        return EXIT_OK
     rc: int = args.func(args)  # each run() reports its own failures (errors.command)
     return rc
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """parse_args, with what --help/--version print flushed where a failed write can still be reported."""
+    if sys.stdout is None:  # closed: argparse drops --help silently; a subcommand will say it is closed
+        return parser.parse_args(argv)
+    with guarded_stdout():
+        try:
+            return parser.parse_args(argv)
+        finally:
+            sys.stdout.flush()
 
 
 __all__ = ["SUBCOMMANDS", "build_parser", "run_program"]
