@@ -21,7 +21,9 @@ itself at import time: fixtures and the decode oracle's tap live in
   permission_matrix  one forked child per privilege context, every cell probed
   permission_doc   docs/permission-matrix.md rendered from the matrices
   multicast        group bitmaps, /proc/net/netlink, notification listeners
-  routes / neighbours / notify  helpers of the route, neighbour and notification tests
+  linkwatch        waiting for asynchronous link state before two views of a link are compared
+  requirements     what a test needs of this process's privileges (the `needs` marker), per protocol
+  routes           helpers of the route and neighbour tests
   raw_io           raw recvmsg, batches and answers for the socket-semantics tests
   plugin           every fixture and hook of the suite
 """
