@@ -282,3 +282,13 @@ def test_python_dash_m_runs_the_command():
     assert p.returncode == 0
     for sub in ("dump", "monitor", "decode", "kernel-info", "diff", "profile"):
         assert sub in p.stdout
+
+
+def test_the_command_module_imports_nothing_heavy_before_main():
+    """cli/__init__ loads only the Ctrl-C handling; the parser and the subcommands come inside main()."""
+    code = ("import sys; import netlink_probe; before = set(sys.modules); import netlink_probe.cli;"
+            "print(' '.join(sorted(set(sys.modules) - before)))")
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    added = set(p.stdout.split())
+    assert added <= {"netlink_probe.cli", "netlink_probe.cli.interrupt", "signal", "contextlib", "types"}, added

@@ -383,3 +383,51 @@ def test_cli_profile_runs_pytest(monkeypatch, capsys, tmp_path):
     assert seen[0][3] == "conformance" and seen[0][-2:] == ["-k", "links"]
     assert seen[0][seen[0].index("--profile") + 1] == str(tmp_path / "o.json")
     assert "profile written to" in capsys.readouterr().err
+
+
+# -- the JSON Schema and its validator ---------------------------------------
+
+def test_schema_ships_with_the_package_and_sets_the_limits():
+    from importlib import resources
+    doc = json.loads(resources.files("netlink_probe.profile").joinpath("schema.json").read_text())
+    assert doc == P.schema.DOCUMENT
+    assert P.SCHEMA == doc["properties"]["schema"]["const"] == 1
+    assert P.schema.MAX_KEY_LEN == 256 and P.schema.MAX_STRING_LEN == 4096 and P.schema.MAX_LIST_ITEMS == 64
+
+
+def test_a_written_profile_is_valid_against_the_schema(tmp_path):
+    from netlink_probe.profile.validator import validate
+    validate(P.build_profile(A_OBS, {"passed": 1}), P.schema.DOCUMENT)
+
+
+@pytest.mark.parametrize("instance,schema,message", [
+    ({"tests": {"passed": "many"}}, {"properties": {"tests": {"properties": {"passed": {"type": "integer"}}}}},
+     "tests.passed: expected an integer, got a string"),
+    ({"a.b": [1, 2.5]}, {"additionalProperties": {"items": {"type": "integer"}}}, 'a.b"][1]: expected an integer'),
+    ("a.b\n", {"pattern": "^[a-z.]+$"}, "does not match the pattern"),
+    (float("nan"), {"type": "number"}, "expected a finite number"),
+    (True, {"type": "integer"}, "expected an integer, got a boolean"),
+    ({}, {"required": ["x"]}, 'missing required field "x"'),
+    ({"y": 1}, {"properties": {"x": {}}, "additionalProperties": False}, 'unexpected field "y"'),
+    (-1, {"minimum": 0}, "must be at least 0"),
+    ([1, 2], {"maxItems": 1}, "at most 1 allowed"),
+    ("xx", {"maxLength": 1}, "longer than 1"),
+    (2, {"const": 1}, "expected 1, got 2"),
+])
+def test_validator_names_the_place_and_the_reason(instance, schema, message):
+    from netlink_probe.profile.validator import SchemaError, validate
+    with pytest.raises(SchemaError) as e:
+        validate(instance, schema)
+    assert message in str(e.value)
+
+
+def test_validator_refuses_keywords_it_does_not_implement():
+    from netlink_probe.profile.validator import validate
+    with pytest.raises(ValueError, match="not supported"):
+        validate(1, {"oneOf": [{"type": "integer"}]})
+
+
+def test_printable_escapes_terminal_controls_only():
+    from netlink_probe.profile.terminal import printable
+    assert printable("6.1.0-31-amd64 ≥ é") == "6.1.0-31-amd64 ≥ é"
+    assert printable("a\x1b[2Jb\x9b\u202e\n") == "a\\x1b[2Jb\\x9b\\u202e\\x0a"
