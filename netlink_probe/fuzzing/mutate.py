@@ -74,22 +74,23 @@ def message(mtype: int, body: bytes, flags: int = 0, seq: int = 0, pid: int = 0)
 class Mutator:
     """Mutants of corpus entries: `mutate` applies one to four of the mutations below, chosen at random."""
 
-    def __init__(self, corpus: Sequence[bytes], seed: int = 0) -> None:
+    def __init__(self, corpus: Sequence[bytes], seed: int = 0, limit: int = MAX_INPUT) -> None:
         if not corpus:
             raise ValueError("the mutator needs at least one corpus entry")
         self.corpus = corpus
+        self.limit = limit
         self.rng = random.Random(seed)
         self.mutations: tuple[Callable[[bytearray], bytearray], ...] = (
             self.flip_bits, self.set_bytes, self.length_field, self.length_field, self.splice, self.truncate,
             self.insert_bytes, self.deep_nest, self.repeat_attribute, self.error_field, self.nest_attribute)
 
     def mutate(self, data: bytes | None = None) -> bytes:
-        """A mutant of *data* (default: a corpus entry picked at random), at most MAX_INPUT bytes."""
+        """A mutant of *data* (default: a corpus entry picked at random), at most *limit* bytes."""
         rng = self.rng
         buf = bytearray(rng.choice(self.corpus) if data is None else data)
         for _ in range(rng.choice((1, 1, 2, 3, 4))):
             buf = rng.choice(self.mutations)(buf)
-        return bytes(buf[:MAX_INPUT])
+        return bytes(buf[:self.limit])
 
     # -- blind ------------------------------------------------------------------------
     def flip_bits(self, b: bytearray) -> bytearray:
