@@ -431,3 +431,30 @@ def test_printable_escapes_terminal_controls_only():
     from netlink_probe.profile.terminal import printable
     assert printable("6.1.0-31-amd64 ≥ é") == "6.1.0-31-amd64 ≥ é"
     assert printable("a\x1b[2Jb\x9b\u202e\n") == "a\\x1b[2Jb\\x9b\\u202e\\x0a"
+
+
+def test_write_profile_says_when_it_replaced_a_file(tmp_path):
+    path = tmp_path / "p.json"
+    assert P.write_profile(path, P.build_profile({}, {})) is False
+    assert P.write_profile(path, P.build_profile({}, {})) is True
+
+
+def test_cli_profile_refuses_an_existing_output_without_force(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "conformance").mkdir()
+    (tmp_path / "o.json").write_text("keep me")
+    monkeypatch.setattr(subprocess, "call", lambda *a, **k: pytest.fail("ran pytest"))
+    assert main(["profile", "-o", "o.json"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "exists" in err[0] and "--force" in err[0]
+    assert (tmp_path / "o.json").read_text() == "keep me"
+
+    def fake_call(cmd):
+        P.write_profile(cmd[cmd.index("--profile") + 1], P.build_profile({}, {}))
+        return 0
+
+    monkeypatch.setattr(subprocess, "call", fake_call)
+    assert main(["profile", "-o", "o.json", "--force"]) == 0
+    assert "replacing the previous file" in capsys.readouterr().err
+    assert json.loads((tmp_path / "o.json").read_text())["schema"] == 1

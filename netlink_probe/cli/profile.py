@@ -86,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
                        "(sudo netlink-probe profile -o OUT.json)")
     suite = resolve_suite(args.suite)
     output = check_output(args.output, force=getattr(args, "force", False))
+    replacing = os.path.lexists(output)
     cmd = build_command(suite, output, args.serial, args.pytest_args)
     started = time.time()
     try:
@@ -99,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
     except OSError:
         fresh = False
     if fresh:
-        say("profile", f"profile written to {output} (pytest exit status {rc})")
+        replaced = ", replacing the previous file" if replacing else ""
+        say("profile", f"profile written to {output}{replaced} (pytest exit status {rc})")
     else:
         say("profile", f"no profile was written to {output} (pytest exit status {rc})")
     return rc

@@ -57,10 +57,12 @@ def build_profile(observations: dict[str, Any], tests: dict[str, Any] | None) ->
     }
 
 
-def write_profile(path: str | os.PathLike[str], profile: dict[str, Any]) -> None:
-    """Write *profile* to *path* atomically (temporary file + rename).
+def write_profile(path: str | os.PathLike[str], profile: dict[str, Any]) -> bool:
+    """Write *profile* to *path* atomically (temporary file + rename); True when it replaced an existing file.
 
-    JSON with sorted keys and indent=1, followed by a newline.
+    JSON with sorted keys and indent=1, followed by a newline.  A caller
+    that must not replace a file checks first (``netlink-probe profile``
+    needs ``--force``); one that may tells its user when this returns True.
     """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
@@ -75,7 +77,9 @@ def write_profile(path: str | os.PathLike[str], profile: dict[str, Any]) -> None
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
+        replaced = os.path.lexists(path)
         os.replace(tmp, path)
+        return replaced
     except BaseException:
         try:
             os.unlink(tmp)
