@@ -22,9 +22,7 @@ from support.iproute2 import ip_json
 from support.linkwatch import settle
 
 import netlink_probe
-from netlink_probe import constants as C
 from netlink_probe import rtnl
-from netlink_probe.codec import layouts as L
 from netlink_probe.netns import entered
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(netlink_probe.__file__)))

@@ -24,7 +24,7 @@ import re
 
 import pytest
 from support.requirements import needs
-from test_cli_monitor import Monitor
+from support.monitor import Monitor
 
 from netlink_probe import Socket, codec, rtnl
 from netlink_probe import constants as C

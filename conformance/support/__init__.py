@@ -21,6 +21,7 @@ itself at import time: fixtures and the decode oracle's tap live in
   permission_matrix  one forked child per privilege context, every cell probed
   permission_doc   docs/permission-matrix.md rendered from the matrices
   multicast        group bitmaps, /proc/net/netlink, notification listeners
+  monitor          `netlink-probe monitor` as a subprocess, read back as JSON
   linkwatch        waiting for asynchronous link state before two views of a link are compared
   requirements     what a test needs of this process's privileges (the `needs` marker), per protocol
   routes           helpers of the route and neighbour tests

@@ -17,7 +17,6 @@ from netlink_probe.codec import attribute as A
 from netlink_probe.codec import layouts as L
 from netlink_probe.codec import rtnl as R
 
-from .multicast import group_bit
 
 __all__ = ["FAMILIES", "Net", "SILENCE", "add_addr", "collect", "device_messages", "dump_neigh", "dump_neightbl",
            "dump_routes", "extack_value", "family_name", "fib_rule_to_table", "get_neigh", "kernel_error",
