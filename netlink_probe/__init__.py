@@ -13,8 +13,9 @@ from .codec import DecodeError
 from .dump import Dump
 from .errors import DumpInterrupted, KernelError, NetlinkError, NetlinkTimeout, Overrun, ProtocolViolation
 from .netns import NetNS
-from .socket import Notification, Socket
+from .notification import Notification, UserDatagram
+from .socket import Socket
 
 __version__ = "0.1.0"
 __all__ = ["DecodeError", "Dump", "DumpInterrupted", "KernelError", "NetNS", "NetlinkError", "NetlinkTimeout",
-           "Notification", "Overrun", "ProtocolViolation", "Socket"]
+           "Notification", "Overrun", "ProtocolViolation", "Socket", "UserDatagram"]
