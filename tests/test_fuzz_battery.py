@@ -11,11 +11,13 @@ property, default 30, inputs cut to 16 KiB); ``scripts/fuzz`` is the long run.
 from __future__ import annotations
 
 import os
+import signal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from netlink_probe import DecodeError
 from netlink_probe import constants as C
 from netlink_probe.codec import attribute as A
 from netlink_probe.codec import layouts as L
@@ -71,3 +73,30 @@ def hostile_messages(draw):
 @given(hostile_messages())
 def test_adversarially_nested_and_repeated_messages_give_values_or_decode_errors(name, data):
     run_target(TARGETS[name], data)
+
+
+def test_the_long_run_counts_decode_errors_and_saves_untyped_exceptions_and_hangs(tmp_path):
+    """scripts/fuzz's bookkeeping: a refusal is counted, a crash and a CPU-bound loop each leave a reproducer."""
+    from netlink_probe.fuzzing.campaign import Counts, Hang, run_one
+
+    def refuses(data: bytes) -> None:
+        run_target(TARGETS["parse"], data)
+        raise DecodeError(0, "no")
+
+    def crashes(data: bytes) -> None:
+        raise IndexError("boom")
+
+    def spins(data: bytes) -> None:
+        while True:
+            pass
+
+    counts, seen = Counts(), set()
+    old = signal.signal(signal.SIGPROF, lambda *a: (_ for _ in ()).throw(Hang()))
+    try:
+        for name, fn in (("refuses", refuses), ("crashes", crashes), ("spins", spins)):
+            run_one(name, fn, b"\x05\0\0\0\0", 0.2, counts, str(tmp_path), seen)
+    finally:
+        signal.signal(signal.SIGPROF, old)
+    assert (counts.decode_errors["refuses"], counts.untyped["crashes"], counts.hangs["spins"]) == (1, 1, 1)
+    assert sorted(p.name.split("-")[0] for p in tmp_path.glob("*.bin")) == ["hang", "untyped"]
+    assert "IndexError: boom" in next(tmp_path.glob("untyped-*.txt")).read_text()

@@ -1,8 +1,10 @@
 """A long fuzzing run: mutants of the corpus through every target, within a time budget, in one process.
 
 Each mutant goes through every target (an input is one mutant in one target).
-A target gets *per_input* seconds per input: SIGALRM interrupts a Python loop
-that runs longer, and the input counts as a hang.  Anything but a value or a
+A target gets *per_input* seconds of CPU time per input (ITIMER_PROF: a
+loaded machine does not make a slow input look hung; the targets do no I/O
+that could block): SIGPROF interrupts a Python loop that runs longer, and the
+input counts as a hang.  Anything but a value or a
 `DecodeError` is an untyped exception; hangs and untyped exceptions are saved
 as reproducers (``KIND-TARGET-SHA.bin`` plus a ``.txt`` with the traceback),
 one per distinct place, in the findings directory.
@@ -24,7 +26,7 @@ from .targets import TARGETS, Target, run_target
 
 
 class Hang(BaseException):
-    """Raised by SIGALRM inside a target that overran its time (a BaseException: no `except Exception` eats it)."""
+    """Raised by SIGPROF inside a target that overran its time (a BaseException: no `except Exception` eats it)."""
 
 
 @dataclass
@@ -77,19 +79,19 @@ def run_one(name: str, target: Target, data: bytes, per_input: float, counts: Co
             seen: set[str]) -> None:
     """One input through one target, counted; a hang or an untyped exception saved as a reproducer."""
     counts.inputs[name] += 1
-    signal.setitimer(signal.ITIMER_REAL, per_input)
+    signal.setitimer(signal.ITIMER_PROF, per_input)
     t = time.perf_counter()
     try:
         if run_target(target, data) is not None:
             counts.decode_errors[name] += 1
     except Hang:
         counts.hangs[name] += 1
-        _save(findings, "hang", name, data, f"longer than {per_input} s\n", seen, counts)
+        _save(findings, "hang", name, data, f"longer than {per_input} s of CPU time\n", seen, counts)
     except Exception:
         counts.untyped[name] += 1
         _save(findings, "untyped", name, data, traceback.format_exc(), seen, counts)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
     took = time.perf_counter() - t
     if took > counts.slowest[0]:
         counts.slowest = (took, f"{name}, {len(data)} bytes")
@@ -107,7 +109,7 @@ def campaign(corpus: dict[str, bytes], budget: float, findings: str, *, per_inpu
              max_mutants: int | None = None, progress: float = 60.0) -> Counts:
     """Fuzz every target for *budget* seconds (or *max_mutants* mutants); the counts."""
     counts, seen = Counts(), set[str]()
-    old = signal.signal(signal.SIGALRM, _alarm)
+    old = signal.signal(signal.SIGPROF, _alarm)
     start = last = time.monotonic()
     try:
         for data in mutants(corpus, seed):
@@ -122,7 +124,7 @@ def campaign(corpus: dict[str, bytes], budget: float, findings: str, *, per_inpu
                 print(f"[{now - start:.0f} s] {counts.mutants:,} mutants, {sum(counts.inputs.values()):,} inputs, "
                       f"{sum(counts.untyped.values())} untyped, {sum(counts.hangs.values())} hangs", flush=True)
     finally:
-        signal.signal(signal.SIGALRM, old)
+        signal.signal(signal.SIGPROF, old)
         counts.seconds = time.monotonic() - start
     return counts
 
