@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
                          "tests/data and the crafted cases are always added")
     ap.add_argument("--findings", help="where reproducers go (default CORPUS/../fuzz-findings)")
     ap.add_argument("--per-input", type=float, default=5.0,
-                    help="CPU seconds one input may take in one target (default 5: several times the slowest 128 KiB input)")
+                    help="CPU seconds one input may take in one target (default 5: several times the slowest "
+                         "128 KiB input)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-mutants", type=int, help="stop after this many mutants (each runs every target)")
     ap.add_argument("--capture", metavar="DIR", help="write live dumps of every object kind to DIR (root) and stop")

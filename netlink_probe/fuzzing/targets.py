@@ -137,7 +137,8 @@ def _column_decoders() -> list[COL.ColumnDecoder]:
 
 def columns_target(data: bytes) -> None:
     """The C scanner, as `codec.exchange` drives it: seq/port of the first message, then its data messages."""
-    seq, pid = (int.from_bytes(data[8:12], "little"), int.from_bytes(data[12:16], "little")) if len(data) >= 16 else (0, 0)
+    head = data[:16].ljust(16, b"\0")
+    seq, pid = int.from_bytes(head[8:12], "little"), int.from_bytes(head[12:16], "little")
     for dec in _column_decoders():
         flat = dec.scan(data, seq, pid)
         if flat is None:
