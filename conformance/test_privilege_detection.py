@@ -6,6 +6,7 @@ netns (`unshare -r`), root of one that owns its netns (`unshare -rn`), and uid 6
 """
 from __future__ import annotations
 
+import errno
 import os
 
 import pytest
@@ -13,6 +14,7 @@ from support.outcome import outcome
 from support.requirements import needs
 
 from netlink_probe import NetNS, privileges
+from netlink_probe.netns import NamespaceError
 from netlink_probe.capabilities import Privileges, netns_owner
 
 
@@ -79,3 +81,22 @@ def test_run_as_names_what_root_of_a_user_namespace_lacks_instead_of_failing_in_
     with pytest.raises(privileges.PrivilegeUnavailable) as e:
         privileges.run_as("userns_root_own_netns", nested)
     assert "uid 65534 mapped" in str(e.value) and "setgroups() allowed" in str(e.value)
+
+
+def _try_a_netns_then_where() -> tuple[str, bool]:
+    """What NetNS.create() raised, and whether this thread is still in the namespace it started in."""
+    before = os.readlink("/proc/thread-self/ns/net")
+    try:
+        NetNS.create().close()
+        raised = "nothing"
+    except NamespaceError as e:
+        raised = f"NamespaceError {e.errno}"
+    return raised, os.readlink("/proc/thread-self/ns/net") == before
+
+
+@needs("context:userns_root_init_netns")
+def test_a_thread_that_could_not_come_back_never_leaves_its_namespace(netns):
+    """netns_install: setns() into the thread's own netns is refused exactly when coming back would be, so
+    NetNS.create() proves the way back first and raises NamespaceError without unsharing."""
+    raised, stayed = privileges.run_as("userns_root_init_netns", _try_a_netns_then_where, netns=netns)
+    assert (raised, stayed) == (f"NamespaceError {errno.EPERM}", True)

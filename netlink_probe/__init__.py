@@ -4,18 +4,44 @@ Layers, bottom up:
   sys/         cffi binding to the syscalls, constants and struct layouts from the UAPI headers
   codec/       bytes <-> messages and attributes, no I/O
   transport.py the file descriptor and its syscalls (or an in-memory stand-in: testing.py)
-  socket.py    requests and validated answers (codec/exchange.py decides), notifications; dump.py
-               netns.py, privileges.py
+  socket.py    requests and validated answers (codec/exchange.py decides), notifications; dump.py,
+               notification.py; netns.py, privileges.py, capabilities.py
   rtnl.py      rtnetlink request builders and object decoders
   cli/         the netlink-probe command
+
+The names below are loaded on first use (PEP 562): ``import netlink_probe`` stays
+light, so the command can handle Ctrl-C before the library is imported.
 """
-from .codec import DecodeError
-from .dump import Dump
-from .errors import DumpInterrupted, KernelError, NetlinkError, NetlinkTimeout, Overrun, ProtocolViolation
-from .netns import NetNS
-from .notification import Notification, UserDatagram
-from .socket import Socket
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .codec import DecodeError
+    from .dump import Dump
+    from .errors import DumpInterrupted, KernelError, NetlinkError, NetlinkTimeout, Overrun, ProtocolViolation
+    from .netns import NetNS
+    from .notification import Notification, UserDatagram
+    from .socket import Socket
 
 __version__ = "0.1.0"
+_WHERE = {"DecodeError": ".codec", "Dump": ".dump", "DumpInterrupted": ".errors", "KernelError": ".errors",
+          "NetlinkError": ".errors", "NetlinkTimeout": ".errors", "Overrun": ".errors",
+          "ProtocolViolation": ".errors", "NetNS": ".netns", "Notification": ".notification", "Socket": ".socket",
+          "UserDatagram": ".notification"}
 __all__ = ["DecodeError", "Dump", "DumpInterrupted", "KernelError", "NetNS", "NetlinkError", "NetlinkTimeout",
            "Notification", "Overrun", "ProtocolViolation", "Socket", "UserDatagram"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

@@ -50,10 +50,13 @@ class NetNS:
         with _lock:
             back = os.open(_SELF, os.O_RDONLY | os.O_CLOEXEC)
             try:
-                calls.unshare(C.CLONE_NEWNET)
-                fd = os.open(_SELF, os.O_RDONLY | os.O_CLOEXEC)
+                _can_return(back)
+                try:
+                    calls.unshare(C.CLONE_NEWNET)
+                    fd = os.open(_SELF, os.O_RDONLY | os.O_CLOEXEC)
+                finally:
+                    calls.setns(back, C.CLONE_NEWNET)
             finally:
-                calls.setns(back, C.CLONE_NEWNET)
                 os.close(back)
         return cls(fd)
 
@@ -71,6 +74,9 @@ class NetNS:
         try:  # prove it is a netns: entering it must work
             with entered(ns):
                 pass
+        except NamespaceError:  # this thread may not leave its own namespace: not the file's fault
+            ns.close()
+            raise
         except OSError as e:
             ns.close()
             raise NamespaceError(e.errno, f"{where!r} is not a network namespace ({e.strerror})") from None
@@ -144,6 +150,21 @@ def inode_of_current() -> int:
     return os.stat(_SELF).st_ino
 
 
+def _can_return(back: int) -> None:
+    """Prove the thread may come back to its namespace *before* it leaves it.
+
+    setns() into the namespace the thread is already in needs what coming back
+    needs: CAP_SYS_ADMIN over the user namespace that owns it (root of a user
+    namespace that does not own its netns, as under `unshare -r`, lacks it).
+    Failing afterwards would strand the thread in the other namespace.
+    """
+    try:
+        calls.setns(back, C.CLONE_NEWNET)
+    except OSError as e:
+        raise NamespaceError(e.errno, "cannot leave this network namespace and come back: setns() into it "
+                             f"needs CAP_SYS_ADMIN over the user namespace that owns it ({e.strerror})") from None
+
+
 @contextlib.contextmanager
 def entered(ns: Any) -> Iterator[None]:
     """Run the with-block with the calling thread inside *ns* (a NetNS, fd or path)."""
@@ -159,6 +180,7 @@ def entered(ns: Any) -> Iterator[None]:
         fd = own.fd
     back = os.open(_SELF, os.O_RDONLY | os.O_CLOEXEC)
     try:
+        _can_return(back)
         calls.setns(fd, C.CLONE_NEWNET)
         try:
             yield

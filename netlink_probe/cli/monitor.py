@@ -31,7 +31,8 @@ from ..codec.msgtypes import type_name
 from ..errors import Overrun
 from ..iproute2.summary import summary
 from ..socket import Notification, Socket
-from ._common import Subparsers, group_name, group_number, open_netns, print_json, protocol_arg, protocol_name
+from ._common import (Subparsers, count_arg, group_name, group_number, open_netns, print_json, protocol_arg,
+                      protocol_name, seconds_arg)
 from .errors import CliError, command
 
 
@@ -48,8 +49,8 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
                    help="NETLINK_LISTEN_ALL_NSID: also notifications of peer namespaces, with their nsid")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--full", action="store_true", help="also print every attribute (as `decode` does)")
-    p.add_argument("--count", type=int, default=None, metavar="N", help="stop after N notifications")
-    p.add_argument("--timeout", type=float, default=None, metavar="S", help="stop after S seconds")
+    p.add_argument("--count", type=count_arg, default=None, metavar="N", help="stop after N notifications")
+    p.add_argument("--timeout", type=seconds_arg, default=None, metavar="S", help="stop after S seconds")
     p.set_defaults(func=run)
     return p
 
@@ -58,10 +59,6 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     protocol = protocol_arg(args.protocol)
     groups = [group_number(g, protocol) for g in args.group]
-    if args.count is not None and args.count < 1:
-        raise CliError("--count must be at least 1")
-    if args.timeout is not None and args.timeout < 0:
-        raise CliError("--timeout must not be negative")
     ns = open_netns(args.netns)
     try:
         try:

@@ -47,6 +47,7 @@ class ProfileSession:
         self.outcomes = Outcomes()
         self.lost_workers: list[str] = []
         self.written: int | None = None
+        self.replaced = False  # the profile file existed before and was replaced (said in the summary)
         self.write_error: str | None = None
 
     # -- counting (controller or single process) --------------------------
@@ -81,7 +82,7 @@ class ProfileSession:
             return
         try:
             prof = build_profile(self.recorder.observations, self.outcomes.counts())
-            write_profile(self.profile_path, prof)
+            self.replaced = write_profile(self.profile_path, prof)
             self.written = len(prof["observations"])
         except (OSError, TypeError, ValueError) as e:
             self.write_error = str(e)
@@ -126,4 +127,6 @@ class ProfileSession:
                     red=True, bold=True,
                 )
             elif self.written is not None:
-                tr.write_line(f"netlink-probe profile: {self.written} observations written to {self.profile_path}")
+                replaced = " (replacing the file that was there)" if self.replaced else ""
+                tr.write_line(f"netlink-probe profile: {self.written} observations written to {self.profile_path}"
+                              + replaced)
