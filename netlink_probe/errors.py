@@ -24,7 +24,9 @@ class KernelError(NetlinkError, OSError):
 
     def __init__(self, err: int, info: ErrorInfo | None = None, request: bytes | None = None) -> None:
         ext = info.extack if info is not None else None
-        msg = os.strerror(err) if 0 < err <= MAX_ERRNO else f"error {err}, not an errno"  # strerror: C int only
+        # strerror() takes a C int: only real errnos go there
+        self.description = os.strerror(err) if 0 < err <= MAX_ERRNO else f"error {err}, not an errno"
+        msg = self.description
         if ext is not None and ext.msg:
             msg += f" ({ext.msg})"
         OSError.__init__(self, err, msg)

@@ -292,3 +292,17 @@ def test_the_command_module_imports_nothing_heavy_before_main():
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
     added = set(p.stdout.split())
     assert added <= {"netlink_probe.cli", "netlink_probe.cli.interrupt", "signal", "contextlib", "types"}, added
+
+
+def test_a_kernel_error_with_an_impossible_errno_is_one_line_not_a_traceback(capsys):
+    """strerror() takes a C int: an errno beyond it is named, never an OverflowError."""
+    from netlink_probe.cli.errors import command
+    from netlink_probe.errors import KernelError
+
+    @command("probe")
+    def run(args: object) -> int:
+        raise KernelError(2 ** 40)
+
+    assert run(None) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not an errno" in err and "Traceback" not in err

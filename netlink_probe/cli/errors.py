@@ -15,7 +15,6 @@ import argparse
 import contextlib
 import errno as _errno
 import functools
-import os
 import sys
 from collections.abc import Callable, Iterator
 
@@ -89,7 +88,7 @@ def _run(name: str, run: Run, args: argparse.Namespace) -> int:
         print_error(f"{where}: undecodable input at offset {e.offset}: {one_line(e.reason)}")
         return EXIT_USAGE
     except KernelError as e:
-        msg = f"the kernel answered {e.errno_name} ({os.strerror(e.errno or 0)})"
+        msg = f"the kernel answered {e.errno_name} ({e.description})"
         if e.extack_msg:
             msg += f": {e.extack_msg}"
         print_error(f"{where}: {one_line(msg)}")
