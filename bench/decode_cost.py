@@ -9,7 +9,11 @@ shape, the time per byte at the largest size over that at the smallest
 (``growth``, ~1 when linear; a quadratic decoder gives ~size ratio) and over
 the normal input's at the same size (``vs normal``).
 
-    python3 bench/decode_cost.py [--sizes 4096,16384,65536,262144] [--rounds 5]
+    python3 bench/decode_cost.py [--sizes 4096,16384,65536,262144] [--rounds 5] [--check]
+
+``--check`` exits 1 when any growth exceeds a quarter of the size ratio: far
+above linear (~1, noise included), far below quadratic (the size ratio; copying
+the list per repeated attribute, fixed in 2026, gave 116x at 8x the size).
 
 Shapes: ``normal`` (captured kernel dumps: links, addresses, routes,
 neighbours, tables), ``repeats`` (one message of one attribute repeated),
@@ -126,6 +130,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="4096,16384,65536,262144", help="input sizes in bytes")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--check", action="store_true", help="exit 1 when a decoder's cost per byte is not linear")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; ns per input byte, best of {args.rounds}")
@@ -139,13 +144,18 @@ def main() -> int:
             print(f"{shape:13} {len(data):>8} " + " ".join(f"{v:>12.0f}" for v in row))
     print(f"\ngrowth: ns/byte at {sizes[-1]} over ns/byte at {sizes[0]} (1.0 = linear; "
           f"quadratic = {sizes[-1] // sizes[0]})")
+    growth = {(shape, d): table[shape, d, sizes[-1]] / table[shape, d, sizes[0]] for shape in SHAPES for d in DECODERS}
     for shape in SHAPES:
-        print(f"  {shape:13} " + " ".join(f"{table[shape, d, sizes[-1]] / table[shape, d, sizes[0]]:>12.2f}"
-                                          for d in DECODERS))
+        print(f"  {shape:13} " + " ".join(f"{growth[shape, d]:>12.2f}" for d in DECODERS))
     print(f"vs normal: ns/byte over normal input's, at {sizes[-1]} bytes")
     for shape in SHAPES:
         print(f"  {shape:13} " + " ".join(f"{table[shape, d, sizes[-1]] / table['normal', d, sizes[-1]]:>12.2f}"
                                           for d in DECODERS))
+    limit = max(2.0, sizes[-1] / sizes[0] / 4)
+    worse = {k: g for k, g in growth.items() if g > limit}
+    if args.check and worse:
+        print(f"NOT LINEAR (growth above {limit:g}): " + ", ".join(f"{s}/{d} {g:.1f}x" for (s, d), g in worse.items()))
+        return 1
     return 0
 
 

@@ -8,11 +8,9 @@ time; ``decode --json`` writes one message at a time.  No privileges needed.
 """
 from __future__ import annotations
 
-import gc
 import io
 import json
 import sys
-import time
 
 import pytest
 
@@ -108,28 +106,8 @@ def test_repeated_attributes_keep_every_value_in_order_once_past_two():
     assert R.decode(m)["attrs"]["IFLA_MTU"] == [0, 1, 2, 3, 4]
 
 
-def _decode_seconds(n: int) -> float:
-    """Best of 5: one message of *n* repeated IFLA_MTU framed, indexed and decoded (the collector off)."""
-    data = message(C.RTM_NEWLINK, LINK + A.u32(C.IFLA_MTU, 1) * n)
-    best = float("inf")
-    gc.disable()
-    try:
-        for _ in range(5):
-            t = time.perf_counter()
-            R.decode(parse(data)[0])
-            best = min(best, time.perf_counter() - t)
-    finally:
-        gc.enable()
-    return best
-
-
-def test_repeated_attributes_cost_linear_time():
-    """8x the repeats cost about 8x; copying the list per repeat made it over 100x.
-
-    A ratio of two sizes measured alike, so a slow or loaded machine cancels out
-    (the time per byte itself is bench/decode_cost.py's to measure)."""
-    small, large = _decode_seconds(2000), _decode_seconds(16000)
-    assert large / small < 32, f"{large / small:.1f}x the time for 8x the repeats"
+# Linear cost in repeats is a benchmark's to show, not a timed unit test's:
+# `python3 bench/decode_cost.py --check` exits 1 when the time per byte grows with the input.
 
 
 # -- decode's output, one message at a time ----------------------------------------------------------
