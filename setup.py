@@ -1,4 +1,4 @@
 # cffi_modules is a setup() keyword; everything else lives in pyproject.toml.
 from setuptools import setup
 
-setup(cffi_modules=["netlink_probe/sys/_build.py:ffibuilder"])
+setup(cffi_modules=["src/netlink_probe/sys/_build.py:ffibuilder"])

@@ -31,7 +31,7 @@ import sys
 import time
 from collections.abc import Callable
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 
 from netlink_probe import DecodeError  # noqa: E402
 from netlink_probe import constants as C  # noqa: E402

@@ -39,7 +39,7 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src"))
 
 from netlink_probe import NetNS, Socket, rtnl  # noqa: E402
 from netlink_probe import constants as C  # noqa: E402

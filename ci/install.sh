@@ -9,7 +9,7 @@
 # - pip: the project with its test and matrix extras (hypothesis, mypy, virtme-ng), into the
 #   python3 on PATH (pyenv's if that is what PATH finds; set PYTHON=... to choose another).
 #   Editable (-e): the tests run from the checkout root and import the package from there, so
-#   its cffi module (netlink_probe/sys/_netlink_cffi.*.so) must be built inside the checkout; a
+#   its cffi module (src/netlink_probe/sys/_netlink_cffi.*.so) must be built inside the checkout; a
 #   plain `pip install .` builds it only into site-packages and `python3 -m pytest tests
 #   conformance` in a fresh clone then fails with "No module named
 #   'netlink_probe.sys._netlink_cffi'".
@@ -64,5 +64,5 @@ echo "ci/install.sh: $PYTHON -m pip install -e .[test,matrix]"
 "$PYTHON" -m pip install "${pip_flags[@]}" -e ".[test,matrix]" </dev/null
 
 # The header constants exist only at run time (read from the compiled binding); write their stub
-# (netlink_probe/constants.pyi) so editors and mypy see them.
+# (src/netlink_probe/constants.pyi) so editors and mypy see them.
 "$PYTHON" -m netlink_probe.sys.stubgen

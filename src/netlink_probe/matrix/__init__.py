@@ -27,8 +27,8 @@ from pathlib import Path
 
 __all__ = ["CHECKOUT", "MatrixError"]
 
-#: The checkout the suite runs from (this package lives in CHECKOUT/netlink_probe/matrix).
-CHECKOUT = Path(__file__).resolve().parents[2]
+#: The checkout the suite runs from (this package lives in CHECKOUT/src/netlink_probe/matrix).
+CHECKOUT = Path(__file__).resolve().parents[3]
 
 
 class MatrixError(Exception):

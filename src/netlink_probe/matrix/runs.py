@@ -21,7 +21,7 @@ from . import CHECKOUT
 from .junit import read_counts
 from .progress import run_streaming, say
 from .report import format_done
-from .suite import PYTEST_OK, PythonInfo, suite_command
+from .suite import PYTEST_OK, PythonInfo, suite_command, suite_env
 from .vm import GUEST_OUT, fast_mount_paths, guest_script, vng_command
 
 __all__ = ["host_label", "run_host", "run_guest", "run_guest_retrying"]
@@ -46,7 +46,7 @@ def run_host(args: argparse.Namespace, py: PythonInfo, out: Path, with_profile: 
                         args.pytest_extra)
     say(label, "running on the host…")
     (out / f"{label}.cmd").write_text(shlex.join(cmd) + "\n")
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env = suite_env(dict(os.environ, PYTHONUNBUFFERED="1"))
     rc, counter, secs = run_streaming(cmd, label, out / f"{label}.stdout.log",
                                       out / f"{label}.stderr.log", args.timeout, env=env,
                                       cwd=CHECKOUT)

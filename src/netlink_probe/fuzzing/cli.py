@@ -12,7 +12,7 @@ import sys
 from . import corpus
 from .campaign import campaign
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))  # CHECKOUT/src/netlink_probe/fuzzing
 CAPTURED = os.path.join(_REPO, "tests", "data")  # scripts/capture-fixtures' kernel replies
 
 

@@ -145,6 +145,7 @@ def guest_script(checkout: str, pytest_cmd: list[str], label: str,
         )
     lines += [
         f"cd {q(checkout)} || exit 97",
+        f"export PYTHONPATH={q(checkout + '/src')}${{PYTHONPATH:+:$PYTHONPATH}}",  # this checkout's package
         " ".join(q(a) for a in pytest_cmd),
         "rc=$?",
         f"echo $rc > {q(GUEST_OUT + '/' + label + '.rc')}",

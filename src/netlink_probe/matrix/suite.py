@@ -20,6 +20,7 @@ __all__ = [
     "find_python",
     "supports_profile",
     "suite_command",
+    "suite_env",
 ]
 
 DEFAULT_SUITE = "conformance/"
@@ -63,11 +64,20 @@ def find_python(explicit: str | None) -> PythonInfo:
                       "(under sudo, e.g. --python \"$(python3 -c 'import sys;print(sys.executable)')\")")
 
 
+def suite_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment the suite runs in: this checkout's package first on the path, whatever
+    interpreter or install is used (an editable install elsewhere must not be what is tested)."""
+    env = dict(os.environ if base is None else base)
+    src = str(CHECKOUT / "src")
+    env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
 def supports_profile(python: str, suite: str) -> bool:
     """Whether this checkout's pytest knows --profile (the project's plugin)."""
     try:
         r = subprocess.run([python, "-m", "pytest", "--help", "-p", "no:cacheprovider", suite],
-                           cwd=CHECKOUT, capture_output=True, text=True, timeout=300)
+                           cwd=CHECKOUT, env=suite_env(), capture_output=True, text=True, timeout=300)
     except subprocess.TimeoutExpired:
         return False
     return "--profile" in r.stdout
