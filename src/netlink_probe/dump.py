@@ -47,6 +47,7 @@ class Dump:
 
     @property
     def interrupted(self) -> bool:
+        """Whether a message carried NLM_F_DUMP_INTR: the table changed mid-dump, the result may be inconsistent."""
         return self._exchange is not None and self._exchange.interrupted
 
     def _begin(self) -> Exchange:

@@ -42,6 +42,7 @@ class KernelError(NetlinkError, OSError):
 
     @property
     def errno_name(self) -> str:
+        """The errno's symbol ('EOPNOTSUPP'), stable across libc translations, unlike strerror."""
         return errno_name(self.errno or 0)
 
 

@@ -43,6 +43,7 @@ DEFAULT_KINDS = ("veth", "bridge", "vxlan", "ifb", "macvlan", "macvtap", "dummy"
 
 
 def kernel_release() -> str:
+    """The running kernel's release, as ``uname -r`` prints it (the report's ``kernel``)."""
     return os.uname().release
 
 

@@ -22,6 +22,8 @@ from .socket import Socket
 
 @dataclass
 class Request:
+    """One request as a builder made it: nlmsg_type, NLM_F_* flags, payload (family header + attributes)."""
+
     type: int
     flags: int
     payload: bytes
@@ -59,6 +61,7 @@ def link_attrs(*, name: str | None = None, address: str | None = None, target_ne
 
 
 def linkinfo(kind: str, data: bytes = b"") -> bytes:
+    """IFLA_LINKINFO: IFLA_INFO_KIND *kind* and, when given, IFLA_INFO_DATA holding *data*."""
     inner = A.string(C.IFLA_INFO_KIND, kind)
     if data:
         inner += A.nest(C.IFLA_INFO_DATA, data)
@@ -71,6 +74,7 @@ def veth_peer(name: str | None = None, **attrs: Any) -> bytes:
 
 
 def vxlan_data(vni: int, port: int | None = None, link: int | None = None) -> bytes:
+    """IFLA_INFO_DATA of a vxlan: VNI, then the UDP port (big-endian) and lower link when given."""
     out = A.u32(C.IFLA_VXLAN_ID, vni)
     if port is not None:
         out += A.attr(C.IFLA_VXLAN_PORT, port.to_bytes(2, "big"))
@@ -81,6 +85,7 @@ def vxlan_data(vni: int, port: int | None = None, link: int | None = None) -> by
 
 def new_link(name: str | None, kind: str | None = None, data: bytes = b"", *, index: int = 0, flags: int = 0,
              change: int = 0, create: bool = True, excl: bool = True, **attrs: Any) -> Request:
+    """RTM_NEWLINK, CREATE|EXCL by default: a link of *kind* (with its IFLA_INFO_DATA *data*) named *name*."""
     f = (C.NLM_F_CREATE if create else 0) | (C.NLM_F_EXCL if excl else 0)
     extra = attrs.pop("extra", b"")
     payload = L.IFINFOMSG.pack(ifi_index=index, ifi_flags=flags, ifi_change=change)
@@ -99,15 +104,18 @@ def set_link(index: int = 0, *, up: bool | None = None, name: str | None = None,
 
 
 def del_link(index: int = 0, name: str | None = None) -> Request:
+    """RTM_DELLINK of the link at *index*, or by IFLA_IFNAME when index is 0."""
     return Request(C.RTM_DELLINK, 0, L.IFINFOMSG.pack(ifi_index=index) + link_attrs(name=name))
 
 
 def get_link(index: int = 0, name: str | None = None) -> Request:
+    """RTM_GETLINK (doit) of one link, by index or by name."""
     return Request(C.RTM_GETLINK, 0, L.IFINFOMSG.pack(ifi_index=index) + link_attrs(name=name))
 
 
 # -- addresses -------------------------------------------------------------------
 def new_addr(index: int, address: str, prefixlen: int, *, excl: bool = True, delete: bool = False) -> Request:
+    """RTM_NEWADDR (or RTM_DELADDR) of *address*/*prefixlen* on link *index*, IFA_LOCAL = IFA_ADDRESS."""
     fam, packed = _ip(address)
     payload = L.IFADDRMSG.pack(ifa_family=fam, ifa_prefixlen=prefixlen, ifa_index=index)
     payload += A.attr(C.IFA_LOCAL, packed) + A.attr(C.IFA_ADDRESS, packed)
@@ -122,6 +130,8 @@ def route(dst: str | None, dst_len: int, *, family: int | None = None, table: in
           protocol: int = C.RTPROT_STATIC, scope: int | None = None, priority: int | None = None,
           multipath: list[tuple[int, str | None]] | None = None, cmd: int = C.RTM_NEWROUTE,
           flags: int = C.NLM_F_CREATE | C.NLM_F_EXCL, rtm_flags: int = 0) -> Request:
+    """RTM_NEWROUTE (or *cmd*) to *dst*/*dst_len*: family from the addresses, scope as ``ip route`` picks it,
+    RTA_TABLE always (tables above 255 exist only there), multipath as (ifindex, gateway) hops."""
     if family is None:
         family = _ip(dst)[0] if dst else (_ip(gateway)[0] if gateway else C.AF_INET)
     if scope is None:
@@ -150,6 +160,7 @@ def route(dst: str | None, dst_len: int, *, family: int | None = None, table: in
 
 
 def get_route(dst: str, *, table: int | None = None, lookup_table: bool = False, oif: int | None = None) -> Request:
+    """RTM_GETROUTE (doit): a FIB lookup of *dst* as a full-length prefix, as ``ip route get`` asks."""
     fam, packed = _ip(dst)
     payload = L.RTMSG.pack(rtm_family=fam, rtm_dst_len=len(packed) * 8,
                            rtm_flags=C.RTM_F_LOOKUP_TABLE if lookup_table else 0)
@@ -165,6 +176,7 @@ def get_route(dst: str, *, table: int | None = None, lookup_table: bool = False,
 def neigh(index: int, dst: str | None, lladdr: str | bytes | None = None, *, state: int = C.NUD_PERMANENT,
           family: int | None = None, ntf_flags: int = 0, cmd: int = C.RTM_NEWNEIGH,
           flags: int = C.NLM_F_CREATE | C.NLM_F_EXCL) -> Request:
+    """RTM_NEWNEIGH (or *cmd*) for *dst* on link *index*: PERMANENT by default, *lladdr* as text or bytes."""
     if family is None:
         family = _ip(dst)[0] if dst else C.AF_INET
     payload = L.NDMSG.pack(ndm_family=family, ndm_ifindex=index, ndm_state=state, ndm_flags=ntf_flags)
@@ -177,6 +189,7 @@ def neigh(index: int, dst: str | None, lladdr: str | bytes | None = None, *, sta
 
 # -- namespaces ids ----------------------------------------------------------------
 def new_nsid(nsid: int, *, fd: int | None = None, pid: int | None = None) -> Request:
+    """RTM_NEWNSID: give the namespace of *fd* (or of process *pid*) the id *nsid* in the socket's namespace."""
     payload = L.RTGENMSG.pack(rtgen_family=C.AF_UNSPEC) + b"\0" * 3
     if fd is not None:
         payload += A.u32(C.NETNSA_FD, fd)
@@ -187,6 +200,7 @@ def new_nsid(nsid: int, *, fd: int | None = None, pid: int | None = None) -> Req
 
 
 def get_nsid(*, fd: int | None = None, pid: int | None = None) -> Request:
+    """RTM_GETNSID: the id the socket's namespace gives the namespace of *fd* (or of process *pid*)."""
     payload = L.RTGENMSG.pack(rtgen_family=C.AF_UNSPEC) + b"\0" * 3
     if fd is not None:
         payload += A.u32(C.NETNSA_FD, fd)
@@ -207,6 +221,7 @@ DUMP_HEADERS = {
 
 
 def dump_request(what: str, family: int = C.AF_UNSPEC) -> Request:
+    """The GET of a dump of *what* ('links', 'addrs', 'routes', 'neigh', 'neightbl', 'nsid'): its family header."""
     mtype, layout, fam_field = DUMP_HEADERS[what]
     payload = layout.pack(**{fam_field: family})
     return Request(mtype, 0, payload + b"\0" * (A.align(len(payload)) - len(payload)))
@@ -219,6 +234,7 @@ class Rtnl:
         self.sock = Socket(C.NETLINK_ROUTE, netns=netns, **socket_options)
 
     def close(self) -> None:
+        """Close the socket."""
         self.sock.close()
 
     def __enter__(self) -> Rtnl:
@@ -228,6 +244,7 @@ class Rtnl:
         self.close()
 
     def do(self, req: Request, *, ack: bool = True, flags: int = 0) -> list[Message]:
+        """Send *req* (NLM_F_ACK unless ack=False, plus *flags*); its replies, or KernelError."""
         return self.sock.request(req.type, req.flags | flags, req.payload, ack=ack)
 
     def get(self, req: Request) -> Message:
@@ -236,22 +253,27 @@ class Rtnl:
         return replies[0]
 
     def dump(self, what: str, family: int = C.AF_UNSPEC, **kw: Any) -> Dump:
+        """A dump of *what* (see `dump_request`), read lazily; *kw* go to `Socket.dump`."""
         req = dump_request(what, family)
         return self.sock.dump(req.type, req.payload, **kw)
 
     # conveniences used throughout the suite
     def link_index(self, name: str) -> int:
+        """The ifindex of the link called *name* (KernelError ENODEV when there is none)."""
         m = self.get(get_link(name=name))
         index: int = m.header(L.IFINFOMSG).ifi_index
         return index
 
     def link(self, index: int = 0, name: str | None = None) -> dict[str, Any]:
+        """One link, decoded to a dict (`codec.rtnl.decode`), by index or name."""
         return R.decode(self.get(get_link(index, name)))
 
     def up(self, index: int) -> None:
+        """Set IFF_UP on the link at *index*."""
         self.do(set_link(index, up=True))
 
     def add_veth(self, name: str, peer: str, **attrs: Any) -> tuple[int, int]:
+        """Create the veth pair *name*/*peer* (*attrs* on *name*); their ifindexes."""
         self.do(new_link(name, "veth", veth_peer(peer), **attrs))
         return self.link_index(name), self.link_index(peer)
 
@@ -263,6 +285,7 @@ def loopback_up(netns: Any) -> None:
 
 
 def af_name(family: int) -> str:
+    """The family as ip names it ('inet', 'inet6', 'unspec', 'bridge'), else the number as text."""
     return {C.AF_INET: "inet", C.AF_INET6: "inet6", C.AF_UNSPEC: "unspec", C.AF_BRIDGE: "bridge"}.get(
         family, str(family))
 

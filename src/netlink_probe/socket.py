@@ -103,6 +103,7 @@ class Socket:
         return -1 if t is None else t.fileno()
 
     def fileno(self) -> int:
+        """The transport's fd (-1 for an in-memory one): for select/poll and socket options by hand."""
         return self.fd
 
     def close(self) -> None:
@@ -124,6 +125,7 @@ class Socket:
 
     @property
     def transport(self) -> Transport:
+        """What moves the datagrams: the kernel's socket, or a stand-in (`testing.FakeKernel`)."""
         t = self._transport
         if t is None:  # only while __init__ opens it
             raise OSError(_errno.EBADF, "the socket has no transport")
@@ -131,6 +133,7 @@ class Socket:
 
     # -- addressing and options ---------------------------------------------------------------
     def bind(self, port: int = 0, groups: int = 0) -> None:
+        """bind(2) to port id *port* (0: the kernel assigns one) and the group mask *groups*; updates ``port``."""
         t = self.transport
         t.bind(port, groups)
         self.port = t.sockname()[0]
@@ -140,11 +143,13 @@ class Socket:
         return self.transport.sockname()
 
     def set_option(self, name: str, on: bool = True) -> None:
+        """Turn a NETLINK_* socket option on or off by short name ('pktinfo', 'ext_ack', 'cap_ack', ...)."""
         self.transport.setsockopt(C.SOL_NETLINK, _OPTIONS[name], int(on))
         if name == "pktinfo":
             self._pktinfo = bool(on)
 
     def get_option(self, name: str) -> int:
+        """The value of a NETLINK_* socket option by short name, as the kernel reports it."""
         return self.transport.getsockopt(C.SOL_NETLINK, _OPTIONS[name])
 
     # -- multicast ------------------------------------------------------------
@@ -160,6 +165,7 @@ class Socket:
             self._high_groups = True
 
     def leave(self, group: int) -> None:
+        """NETLINK_DROP_MEMBERSHIP of *group*."""
         self.transport.leave(group)
 
     def memberships(self) -> set[int]:

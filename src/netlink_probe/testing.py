@@ -57,40 +57,51 @@ class FakeKernel:
 
     # -- the transport interface (netlink_probe.transport) ----------------------------------
     def fileno(self) -> int:
+        """-1: there is no file descriptor."""
         return -1
 
     def close(self) -> None:
+        """Mark it closed (``closed``), for tests of who closes what."""
         self.closed = True
 
     def bind(self, port: int, groups: int) -> None:
+        """Take *port* (0 keeps the current one) and add the groups of the 32-bit mask *groups*."""
         if port:
             self.port = port
         self.groups |= {bit + 1 for bit in range(32) if groups >> bit & 1}
 
     def sockname(self) -> tuple[int, int]:
+        """(port, mask of the joined groups 1..32), as the kernel reports them."""
         return self.port, sum(1 << (g - 1) for g in self.groups if g <= 32)
 
     def setsockopt(self, level: int, name: int, value: int) -> None:
+        """Record the option in ``options``."""
         self.options[level, name] = value
 
     def getsockopt(self, level: int, name: int) -> int:
+        """The value recorded by `setsockopt`, 0 when never set."""
         return self.options.get((level, name), 0)
 
     def join(self, group: int) -> None:
+        """Add *group* to ``groups``; EINVAL for 0 or below, like the kernel."""
         if group <= 0:
             raise OSError(_errno.EINVAL, "invalid group")
         self.groups.add(group)
 
     def leave(self, group: int) -> None:
+        """Drop *group* from ``groups`` (no error when not joined)."""
         self.groups.discard(group)
 
     def memberships(self) -> set[int]:
+        """A copy of ``groups``."""
         return set(self.groups)
 
     def set_buffer(self, size: int) -> None:
+        """Record the requested buffer size in ``buffer`` (datagrams are delivered whole regardless)."""
         self.buffer = size
 
     def send(self, data: bytes, port: int, groups: int) -> int:
+        """Record the datagram in ``sent``; each message to port 0 goes to the handler, whose answers are queued."""
         self.sent.append(bytes(data))
         self.destinations.append((port, groups))
         if port == 0 and self.handler is not None:
@@ -100,6 +111,8 @@ class FakeKernel:
         return len(data)
 
     def recv(self, timeout: float, flags: int) -> Received | None:
+        """The next queued item (kept with MSG_PEEK) as a datagram, or its exception raised; None at once when
+        the queue is empty (a fake never waits)."""
         if not self.queue:
             return None
         item = self.queue[0] if flags & C.MSG_PEEK else self.queue.popleft()
@@ -191,14 +204,17 @@ def replay(datagrams: list[bytes]) -> Handler:
 
 
 def reply(request: codec.Message, mtype: int, payload: bytes = b"", **kw: Any) -> bytes:
+    """`FakeKernel.reply` as a function: a message answering *request*."""
     return FakeKernel.reply(request, mtype, payload, **kw)
 
 
 def ack(request: codec.Message, error: int = 0, **kw: Any) -> bytes:
+    """`FakeKernel.ack` as a function: the NLMSG_ERROR (ACK when *error* is 0) for *request*."""
     return FakeKernel.ack(request, error, **kw)
 
 
 def done(request: codec.Message, error: int = 0, **kw: Any) -> bytes:
+    """`FakeKernel.done` as a function: the NLMSG_DONE ending a dump for *request*."""
     return FakeKernel.done(request, error, **kw)
 
 

@@ -42,18 +42,53 @@ class Transport(Protocol):
 
     protocol: int
 
-    def fileno(self) -> int: ...
-    def bind(self, port: int, groups: int) -> None: ...
-    def sockname(self) -> tuple[int, int]: ...
-    def setsockopt(self, level: int, name: int, value: int) -> None: ...
-    def getsockopt(self, level: int, name: int) -> int: ...
-    def join(self, group: int) -> None: ...
-    def leave(self, group: int) -> None: ...
-    def memberships(self) -> set[int]: ...
-    def send(self, data: bytes, port: int, groups: int) -> int: ...
-    def recv(self, timeout: float, flags: int) -> calls.Received | None: ...
-    def set_buffer(self, size: int) -> None: ...
-    def close(self) -> None: ...
+    def fileno(self) -> int:
+        """The file descriptor, or -1 when there is none (an in-memory transport)."""
+        ...
+
+    def bind(self, port: int, groups: int) -> None:
+        """Bind to port id *port* (0: the kernel picks) and the 32-bit group mask *groups*."""
+        ...
+
+    def sockname(self) -> tuple[int, int]:
+        """(port id, nl_groups): the groups 1..32 only, as getsockname reports them."""
+        ...
+
+    def setsockopt(self, level: int, name: int, value: int) -> None:
+        """Set an int socket option (SOL_NETLINK, SOL_SOCKET)."""
+        ...
+
+    def getsockopt(self, level: int, name: int) -> int:
+        """Read an int socket option."""
+        ...
+
+    def join(self, group: int) -> None:
+        """Join multicast *group* (any number, not only 1..32)."""
+        ...
+
+    def leave(self, group: int) -> None:
+        """Leave multicast *group*."""
+        ...
+
+    def memberships(self) -> set[int]:
+        """Every joined group, as NETLINK_LIST_MEMBERSHIPS reports them."""
+        ...
+
+    def send(self, data: bytes, port: int, groups: int) -> int:
+        """Send one datagram to port id *port* (0: the kernel) and *groups*; the bytes sent."""
+        ...
+
+    def recv(self, timeout: float, flags: int) -> calls.Received | None:
+        """The next datagram whole, None when nothing came within *timeout*; OSError(ENOBUFS) on an overrun."""
+        ...
+
+    def set_buffer(self, size: int) -> None:
+        """The userspace receive buffer per datagram (the kernel's queue is SO_RCVBUF, a socket option)."""
+        ...
+
+    def close(self) -> None:
+        """Release the socket; idempotent."""
+        ...
 
 
 class KernelTransport:
@@ -65,9 +100,11 @@ class KernelTransport:
         self._rx = calls.Receiver(fd, bufsize)
 
     def fileno(self) -> int:
+        """The socket's fd (-1 once closed)."""
         return self.fd
 
     def close(self) -> None:
+        """close(2) the fd once; later calls do nothing."""
         if self.fd >= 0:
             fd, self.fd = self.fd, -1
             calls.close(fd)
@@ -80,22 +117,28 @@ class KernelTransport:
 
     # -- address and options --------------------------------------------------------------------
     def bind(self, port: int, groups: int) -> None:
+        """bind(2) to sockaddr_nl{port, groups}."""
         calls.bind(self.fd, port, groups)
 
     def sockname(self) -> tuple[int, int]:
+        """getsockname(2): (port id, nl_groups of groups 1..32)."""
         return calls.getsockname(self.fd)
 
     def setsockopt(self, level: int, name: int, value: int) -> None:
+        """setsockopt(2) with an int value."""
         calls.setsockopt_int(self.fd, level, name, value)
 
     def getsockopt(self, level: int, name: int) -> int:
+        """getsockopt(2) of an int option."""
         return calls.getsockopt_int(self.fd, level, name)
 
     # -- multicast ----------------------------------------------------------------------------------
     def join(self, group: int) -> None:
+        """NETLINK_ADD_MEMBERSHIP: any group number, unlike bind's 32-bit mask."""
         calls.setsockopt_int(self.fd, C.SOL_NETLINK, C.NETLINK_ADD_MEMBERSHIP, group)
 
     def leave(self, group: int) -> None:
+        """NETLINK_DROP_MEMBERSHIP."""
         calls.setsockopt_int(self.fd, C.SOL_NETLINK, C.NETLINK_DROP_MEMBERSHIP, group)
 
     def memberships(self) -> set[int]:
@@ -115,9 +158,11 @@ class KernelTransport:
 
     # -- datagrams ----------------------------------------------------------------------------------
     def send(self, data: bytes, port: int, groups: int) -> int:
+        """sendto(2) one datagram to sockaddr_nl{port, groups}; the bytes sent."""
         return calls.sendto(self.fd, data, port, groups)
 
     def set_buffer(self, size: int) -> None:
+        """A new receive buffer of *size* bytes per recvmsg (kept when the size is unchanged)."""
         if size != self._rx.size:
             self._rx = calls.Receiver(self.fd, size)
 
@@ -168,6 +213,7 @@ class Tapped:
         self.tap = tap
 
     def recv(self, timeout: float, flags: int) -> calls.Received | None:
+        """The inner transport's datagram, shown to the tap first."""
         r = self.inner.recv(timeout, flags)
         if r is not None:
             self.tap(self.inner.protocol, r)

@@ -20,6 +20,8 @@ NLA_F_NET_BYTEORDER = C.NLA_F_NET_BYTEORDER
 NLA_TYPE_MASK = C.NLA_TYPE_MASK & 0xFFFF  # ~(NESTED|NET_BYTEORDER) is negative as a C int
 NLA_ALIGNTO = C.NLA_ALIGNTO
 _HDR = struct.Struct("=HH")
+__all__ = ["NLA_ALIGNTO", "NLA_F_NESTED", "NLA_F_NET_BYTEORDER", "NLA_TYPE_MASK", "Attr", "Attrs", "align", "attr",
+           "be16", "be32", "flag", "nest", "s32", "string", "u16", "u32", "u64", "u8"]
 _U8, _U16, _U32, _U64 = struct.Struct("=B"), struct.Struct("=H"), struct.Struct("=I"), struct.Struct("=Q")
 _S32, _S64 = struct.Struct("=i"), struct.Struct("=q")
 _BE16, _BE32 = struct.Struct(">H"), struct.Struct(">I")
@@ -29,6 +31,7 @@ _LS32, _LS64 = struct.Struct("=Hxxi"), struct.Struct("=Hxxq")
 
 
 def align(n: int) -> int:
+    """*n* rounded up to NLA_ALIGNTO (4): where the next attribute starts."""
     return (n + NLA_ALIGNTO - 1) & ~(NLA_ALIGNTO - 1)
 
 
@@ -48,10 +51,12 @@ class Attr(tuple[int, int, Any, int, Any]):
 
     @property
     def type(self) -> int:
+        """The type number, NESTED/NET_BYTEORDER flags masked off."""
         return self[0] & NLA_TYPE_MASK
 
     @property
     def flags(self) -> int:
+        """The NLA_F_* flag bits of the type word alone."""
         return self[0] & ~NLA_TYPE_MASK & 0xFFFF
 
     @property
@@ -61,15 +66,18 @@ class Attr(tuple[int, int, Any, int, Any]):
 
     @property
     def offset(self) -> int:
+        """Offset of the nlattr header in `buf`: what an extack offset points at."""
         return self[1]
 
     @property
     def buf(self) -> Buffer | None:
+        """The receive buffer the attribute was found in (None when built from a value alone)."""
         b: Buffer | None = self[2]
         return b
 
     @property
     def value(self) -> memoryview:
+        """The value bytes after the 4-byte header, without padding: sliced on first access, never copied."""
         v: memoryview | None = self[4]
         if v is None:
             off = self[1]
@@ -78,10 +86,12 @@ class Attr(tuple[int, int, Any, int, Any]):
 
     @property
     def nested_flag(self) -> bool:
+        """Whether the sender set NLA_F_NESTED (the kernel does not always; see `nested`)."""
         return bool(self[0] & NLA_F_NESTED)
 
     @property
     def net_byteorder(self) -> bool:
+        """Whether the sender set NLA_F_NET_BYTEORDER (value in big-endian)."""
         return bool(self[0] & NLA_F_NET_BYTEORDER)
 
     def nested(self) -> "Attrs":
@@ -218,6 +228,7 @@ class Attrs:
         return mv[off + 4: off + _HDR.unpack_from(self.buf, off)[0]]
 
     def get_all(self, t: int) -> list[memoryview]:
+        """Value bytes of every attribute of type *t*, in wire order (repeated attributes)."""
         return [a.value for a in self if a.type == t]
 
     def _scalar(self, t: int, st: struct.Struct, default: Any) -> Any:
@@ -235,10 +246,16 @@ class Attrs:
             raise DecodeError(off, f"attribute {t} has {alen - 4} bytes, needs {st.size - 4}")
         return v
 
-    def u8(self, t: int, default: Any = None) -> Any: return self._scalar(t, _LU8, default)
-    def u16(self, t: int, default: Any = None) -> Any: return self._scalar(t, _LU16, default)
+    def u8(self, t: int, default: Any = None) -> Any:
+        """The first attribute of type *t* as an unsigned 8-bit int, or *default*; DecodeError if too short."""
+        return self._scalar(t, _LU8, default)
+
+    def u16(self, t: int, default: Any = None) -> Any:
+        """The first attribute of type *t* as a host-order u16, or *default*; DecodeError if too short."""
+        return self._scalar(t, _LU16, default)
 
     def u32(self, t: int, default: Any = None) -> Any:
+        """The first attribute of type *t* as a host-order u32, or *default*; DecodeError if too short."""
         first = self._first  # _scalar inlined: the most common lookup
         if first is None:
             first = self._index()
@@ -253,15 +270,25 @@ class Attrs:
             raise DecodeError(off, f"attribute {t} has {alen - 4} bytes, needs 4")
         return v
 
-    def u64(self, t: int, default: Any = None) -> Any: return self._scalar(t, _LU64, default)
-    def s32(self, t: int, default: Any = None) -> Any: return self._scalar(t, _LS32, default)
-    def s64(self, t: int, default: Any = None) -> Any: return self._scalar(t, _LS64, default)
+    def u64(self, t: int, default: Any = None) -> Any:
+        """The first attribute of type *t* as a host-order u64, or *default*; DecodeError if too short."""
+        return self._scalar(t, _LU64, default)
+
+    def s32(self, t: int, default: Any = None) -> Any:
+        """The first attribute of type *t* as a signed 32-bit int, or *default*; DecodeError if too short."""
+        return self._scalar(t, _LS32, default)
+
+    def s64(self, t: int, default: Any = None) -> Any:
+        """The first attribute of type *t* as a signed 64-bit int, or *default*; DecodeError if too short."""
+        return self._scalar(t, _LS64, default)
 
     def be16(self, t: int, default: Any = None) -> Any:
+        """The first attribute of type *t* as a big-endian u16 (ports), or *default*."""
         v = self._scalar(t, _LU16, None)
         return default if v is None else ((v & 0xFF) << 8) | (v >> 8)
 
     def be32(self, t: int, default: Any = None) -> Any:
+        """The first attribute of type *t* as a big-endian u32 (VNIs, IPv4 as a number), or *default*."""
         v = self._scalar(t, _LU32, None)
         return default if v is None else int.from_bytes(v.to_bytes(4, "little"), "big")
 
@@ -275,13 +302,16 @@ class Attrs:
         return (b if nul < 0 else b[:nul]).decode("utf-8", "replace")
 
     def bytes(self, t: int, default: Any = None) -> Any:
+        """The first attribute of type *t* as a copy (bytes), or *default*."""
         v = self.get(t)
         return default if v is None else bytes(v)
 
     def flag(self, t: int) -> bool:
+        """Whether an attribute of type *t* is present: a flag attribute carries no value."""
         return t in self
 
     def nested(self, t: int) -> "Attrs | None":
+        """The value of the first attribute of type *t* as a run of attributes, or None when absent."""
         sp = self.span(t)
         return None if sp is None else Attrs(self.buf, sp[0], sp[1])
 
@@ -301,15 +331,50 @@ def attr(t: int, value: Buffer | Iterable[bytes] = b"", *, nested: bool = False,
 
 
 def nest(t: int, *children: bytes) -> bytes:
+    """A nested attribute (NLA_F_NESTED set) holding the encoded *children*."""
     return attr(t, b"".join(children), nested=True)
 
 
-def u8(t: int, v: int) -> bytes: return attr(t, _U8.pack(v))
-def u16(t: int, v: int) -> bytes: return attr(t, _U16.pack(v))
-def u32(t: int, v: int) -> bytes: return attr(t, _U32.pack(v))
-def u64(t: int, v: int) -> bytes: return attr(t, _U64.pack(v))
-def s32(t: int, v: int) -> bytes: return attr(t, _S32.pack(v))
-def be16(t: int, v: int) -> bytes: return attr(t, _BE16.pack(v), net_byteorder=False)
-def be32(t: int, v: int) -> bytes: return attr(t, _BE32.pack(v))
-def string(t: int, s: str) -> bytes: return attr(t, s.encode() + b"\0")
-def flag(t: int) -> bytes: return attr(t, b"")
+def u8(t: int, v: int) -> bytes:
+    """An attribute holding *v* as u8."""
+    return attr(t, _U8.pack(v))
+
+
+def u16(t: int, v: int) -> bytes:
+    """An attribute holding *v* as a host-order u16."""
+    return attr(t, _U16.pack(v))
+
+
+def u32(t: int, v: int) -> bytes:
+    """An attribute holding *v* as a host-order u32."""
+    return attr(t, _U32.pack(v))
+
+
+def u64(t: int, v: int) -> bytes:
+    """An attribute holding *v* as a host-order u64."""
+    return attr(t, _U64.pack(v))
+
+
+def s32(t: int, v: int) -> bytes:
+    """An attribute holding *v* as a signed 32-bit int."""
+    return attr(t, _S32.pack(v))
+
+
+def be16(t: int, v: int) -> bytes:
+    """An attribute holding *v* as a big-endian u16 (ports); the NET_BYTEORDER flag is left clear."""
+    return attr(t, _BE16.pack(v), net_byteorder=False)
+
+
+def be32(t: int, v: int) -> bytes:
+    """An attribute holding *v* as a big-endian u32."""
+    return attr(t, _BE32.pack(v))
+
+
+def string(t: int, s: str) -> bytes:
+    """A NUL-terminated string attribute (NLA_NUL_STRING / NLA_STRING both accept it)."""
+    return attr(t, s.encode() + b"\0")
+
+
+def flag(t: int) -> bytes:
+    """A flag attribute: present means set, no value."""
+    return attr(t, b"")

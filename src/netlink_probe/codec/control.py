@@ -45,6 +45,7 @@ class ExtAck:
 
     @classmethod
     def parse(cls, attrs: Attrs) -> "ExtAck":
+        """The extended ack in the TLVs after an NLMSG_ERROR/DONE; unknown types kept by number."""
         x = cls()
         for a in attrs:
             t = a.type
@@ -82,10 +83,12 @@ class ErrorInfo:
 
     @property
     def errno(self) -> int:
+        """The positive errno (0 for an ACK)."""
         return -self.error
 
     @property
     def errno_name(self) -> str:
+        """'EINVAL', ... or 'ok' for an ACK."""
         return errno_name(self.error) if self.error else "ok"
 
 

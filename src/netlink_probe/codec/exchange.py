@@ -55,7 +55,9 @@ class Datagram(Protocol):
     length: int  # the datagram's true length; more than len(data) when truncated
 
     @property
-    def truncated(self) -> bool: ...
+    def truncated(self) -> bool:
+        """Whether the kernel had more bytes than the buffer held (MSG_TRUNC)."""
+        ...
 
 
 class SequenceBook:
@@ -79,6 +81,7 @@ class SequenceBook:
         return seq
 
     def sent(self, seq: int) -> None:
+        """Remember *seq* as sent (forgetting the oldest beyond *keep*), so a late answer is known as stale."""
         sent = self._sent
         sent.pop(seq, None)
         sent[seq] = None

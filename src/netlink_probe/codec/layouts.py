@@ -74,6 +74,7 @@ class Layout:
         return dict(zip(self.fields, values))
 
     def pack(self, **values: int) -> bytes:
+        """The struct's bytes from field values by name (the rest 0); TypeError for a field it lacks."""
         unknown = set(values) - set(self.fields)
         if unknown:
             raise TypeError(f"{self.name} has no field(s) {sorted(unknown)}")

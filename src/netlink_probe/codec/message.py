@@ -21,6 +21,7 @@ assert _HDR.size == HDRLEN
 
 
 def align(n: int) -> int:
+    """*n* rounded up to NLMSG_ALIGNTO (4): where the next message of a datagram starts."""
     return (n + NLMSG_ALIGNTO - 1) & ~(NLMSG_ALIGNTO - 1)
 
 
@@ -36,17 +37,21 @@ class Message:
 
     @property
     def payload(self) -> memoryview:
+        """The bytes after the nlmsghdr, up to nlmsg_len (a view, not a copy)."""
         return memoryview(self.buf)[self.offset + HDRLEN: self.offset + self.length]
 
     @property
     def payload_offset(self) -> int:
+        """Offset of the payload in `buf`: family header first, then attributes."""
         return self.offset + HDRLEN
 
     @property
     def end(self) -> int:
+        """Offset in `buf` just past this message (before padding to the next)."""
         return self.offset + self.length
 
     def raw(self) -> bytes:
+        """A copy of the whole message, header included: for logs, fixtures and re-sending."""
         return bytes(self.buf[self.offset: self.offset + self.length])
 
     def header(self, layout: Layout) -> Any:
@@ -69,6 +74,7 @@ class Message:
 
     @property
     def type_name(self) -> str:
+        """'RTM_NEWLINK', 'NLMSG_ERROR', ... or the number as text when the headers do not name it."""
         return C.MESSAGE_TYPES.get(self.type, str(self.type))
 
     def __repr__(self) -> str:
@@ -155,6 +161,7 @@ def flags_names(mtype: int, flags: int, protocol: int | None = None) -> list[str
 
 
 def flags_text(mtype: int, flags: int, protocol: int | None = None) -> str:
+    """`flags_names` joined with '|' ('0' for none), as in logs and ``repr``."""
     return "|".join(flags_names(mtype, flags, protocol)) or "0"
 
 

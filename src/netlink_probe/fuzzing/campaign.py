@@ -43,6 +43,7 @@ class Counts:
     reproducers: list[str] = field(default_factory=list)
 
     def report(self) -> str:
+        """A table of inputs, DecodeErrors, untyped exceptions and hangs per target, with totals."""
         rows = [f"{'target':22} {'inputs':>10} {'DecodeError':>12} {'untyped':>8} {'hangs':>6}"]
         for name in TARGETS:
             rows.append(f"{name:22} {self.inputs[name]:>10,} {self.decode_errors[name]:>12,} "

@@ -17,6 +17,7 @@ CAPTURED = os.path.join(_REPO, "tests", "data")  # scripts/capture-fixtures' ker
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``scripts/fuzz``: run the battery for --budget seconds; exit 1 when any target misbehaved."""
     ap = argparse.ArgumentParser(prog="scripts/fuzz", description=__doc__.split("\n")[0])
     ap.add_argument("--budget", type=float, default=600.0, help="seconds to run (default 600)")
     ap.add_argument("--corpus", default=os.path.join(_REPO, "tests", "fuzz_corpus"),

@@ -94,6 +94,7 @@ class Mutator:
 
     # -- blind ------------------------------------------------------------------------
     def flip_bits(self, b: bytearray) -> bytearray:
+        """Flip one to eight random bits."""
         for _ in range(self.rng.randint(1, 8)):
             if b:
                 i = self.rng.randrange(len(b) * 8)
@@ -101,19 +102,23 @@ class Mutator:
         return b
 
     def set_bytes(self, b: bytearray) -> bytearray:
+        """Set one to four bytes to boundary values (0, 0xFF, 0x7F, 0x80, 1) or a random one."""
         for _ in range(self.rng.randint(1, 4)):
             if b:
                 b[self.rng.randrange(len(b))] = self.rng.choice((0, 0xFF, 0x7F, 0x80, 1, self.rng.randrange(256)))
         return b
 
     def truncate(self, b: bytearray) -> bytearray:
+        """Cut the input at a random length: lengths that promise more than arrives."""
         return b[:self.rng.randrange(len(b) + 1)]
 
     def insert_bytes(self, b: bytearray) -> bytearray:
+        """Insert 1 to 8 random bytes at a random place, shifting what follows off its alignment."""
         at = self.rng.randrange(len(b) + 1)
         return b[:at] + bytes(self.rng.randrange(256) for _ in range(self.rng.choice((1, 2, 3, 4, 8)))) + b[at:]
 
     def splice(self, b: bytearray) -> bytearray:
+        """This input's head on another corpus entry's tail, both cut at 4-byte boundaries."""
         other = self.rng.choice(self.corpus)
         cut, from_ = self.rng.randrange(len(b) + 1) & ~3, self.rng.randrange(len(other) + 1) & ~3
         return b[:cut] + other[from_:]

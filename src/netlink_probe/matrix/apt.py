@@ -29,6 +29,7 @@ class Apt:
         self.mirror, self.security_mirror, self.keyring = mirror, security_mirror, keyring
 
     def options(self) -> list[str]:
+        """The -o options that point apt at the private state under the cache, never the host's."""
         r = self.root
         return [
             "-o", "Dir::Etc::SourceList=/dev/null",
@@ -85,6 +86,7 @@ class Apt:
         stamp.touch()
 
     def pkgnames(self, prefix: str) -> list[str]:
+        """Package names starting with *prefix* in the private lists (``apt-cache pkgnames``)."""
         r = subprocess.run(["apt-cache", *self.options(), "pkgnames", prefix],
                            capture_output=True, text=True)
         return r.stdout.split()

@@ -44,6 +44,7 @@ __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``scripts/kernel-matrix`` options."""
     p = argparse.ArgumentParser(
         prog="kernel-matrix",
         description="Run the conformance suite on the host and on Debian guest kernels "
@@ -148,6 +149,7 @@ def _run(args: argparse.Namespace, s: _Setup, out: Path, cache: Path,
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``scripts/kernel-matrix``: run the suite on the host and each guest kernel, then diff the profiles."""
     args = build_parser().parse_args(argv)
     if args.host_only and args.no_host:
         print("kernel-matrix: --host-only and --no-host exclude each other", file=sys.stderr)

@@ -21,6 +21,7 @@ EXIT_MARK = "@@kernel-matrix pytest-exit"
 
 
 def say(label: str, msg: str) -> None:
+    """One progress line, prefixed with the kernel it is about, flushed at once."""
     print(f"[{label}] {msg}", flush=True)
 
 
@@ -46,11 +47,13 @@ class ProgressCounter:
 
     @property
     def done(self) -> int:
+        """Tests finished so far, the line still being written included (at most the total)."""
         m = self._partial_re.match(self.partial)
         n = self.done_lines + (len(m.group(1)) if m else 0)
         return min(n, self.total) if self.total else n
 
     def feed(self, text: str) -> bool:
+        """Take the next chunk of output (lines may be split anywhere); True when the count or total changed."""
         before = (self.done, self.total)
         buf = self.partial + text.replace("\r", "\n")
         lines = buf.split("\n")

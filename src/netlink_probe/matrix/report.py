@@ -17,6 +17,7 @@ Result = dict[str, Any]
 
 
 def format_done(counts: dict[str, Any] | None, seconds: float) -> str:
+    """The line that ends a kernel's run: passed, failed, errors, skipped and its time."""
     if not counts:
         return f"done: no junit report ({seconds:.0f} s)"
     s = f"{counts['passed']} passed, {counts['failed']} failed"
@@ -42,6 +43,7 @@ def add_slowdowns(results: list[Result], out: Path) -> None:
 
 
 def print_summary(results: list[Result]) -> None:
+    """The table of every kernel's status, counts, wall and boot time and slowdown, on stdout."""
     print("\nkernel                          status        pass  fail   err  skip   wall   boot  slowdown")
     for r in results:
         c = r.get("counts") or {}
@@ -55,6 +57,7 @@ def print_summary(results: list[Result]) -> None:
 
 
 def write_summary(path: Path, results: list[Result], total_s: float, with_profile: bool) -> None:
+    """The same results as JSON at *path* (summary.json), for CI and later comparisons."""
     path.write_text(json.dumps(
         {"total_s": round(total_s, 1), "profile": with_profile, "results": results},
         indent=2) + "\n")

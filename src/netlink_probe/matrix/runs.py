@@ -30,6 +30,7 @@ Result = dict[str, Any]
 
 
 def host_label(release: str | None = None) -> str:
+    """'host-<release>': the host's files in --out, apart from the guests' (named by kernel version)."""
     return "host-" + (release or platform.release())
 
 
@@ -40,6 +41,7 @@ def _clear(out: Path, label: str, suffixes: tuple[str, ...]) -> None:
 
 
 def run_host(args: argparse.Namespace, py: PythonInfo, out: Path, with_profile: bool) -> Result:
+    """Run the suite on the running kernel, streaming its progress; status 'ran' or 'timeout'."""
     label = host_label()
     _clear(out, label, (".junit.xml", ".profile.json"))
     cmd = suite_command(py.executable, args.suite, str(out / label), with_profile,
@@ -75,6 +77,7 @@ def _read_guest_rc(rc_file: Path) -> int | None:
 
 def run_guest(args: argparse.Namespace, py: PythonInfo, vng: str, kver: str, kimg: Path,
               accel: str, out: Path, with_profile: bool) -> Result:
+    """Boot *kimg* with virtme-ng and run the suite in it; status 'ran', 'timeout' or 'boot-failed'."""
     label = kver
     _clear(out, label, (".junit.xml", ".profile.json", ".rc"))
     fast = fast_mount_paths(py.prefixes) if args.fast_python else []

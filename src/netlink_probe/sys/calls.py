@@ -23,6 +23,7 @@ def _check(ret: int, what: str) -> int:
 
 
 def sockaddr_nl(pid: int = 0, groups: int = 0) -> Any:
+    """A cffi ``struct sockaddr_nl *`` for port id *pid* and group mask *groups*."""
     sa = ffi.new("struct sockaddr_nl *")
     sa.nl_family = lib.AF_NETLINK
     sa.nl_pid = pid
@@ -36,15 +37,18 @@ def socket(domain: int, type_: int, protocol: int) -> int:
 
 
 def close(fd: int) -> None:
+    """close(2)."""
     _check(lib.close(fd), "close")
 
 
 def bind(fd: int, pid: int = 0, groups: int = 0, *, addrlen: int | None = None) -> None:
+    """bind(2) to sockaddr_nl{pid, groups}; *addrlen* other than its size tests the kernel's length check."""
     sa = sockaddr_nl(pid, groups)
     _check(lib.bind(fd, ffi.cast("struct sockaddr *", sa), _SA_LEN if addrlen is None else addrlen), "bind")
 
 
 def connect(fd: int, pid: int = 0, groups: int = 0) -> None:
+    """connect(2) to sockaddr_nl{pid, groups}: the default destination, and the only sender accepted."""
     sa = sockaddr_nl(pid, groups)
     _check(lib.connect(fd, ffi.cast("struct sockaddr *", sa), _SA_LEN), "connect")
 
@@ -62,10 +66,12 @@ def getsockname(fd: int) -> tuple[int, int]:
 
 
 def getpeername(fd: int) -> tuple[int, int]:
+    """(nl_pid, nl_groups) of the connected destination ((0, 0) when not connected)."""
     return _name(lib.getpeername, fd, "getpeername")
 
 
 def sendto(fd: int, data: bytes, pid: int = 0, groups: int = 0, flags: int = 0) -> int:
+    """sendto(2) one datagram to sockaddr_nl{pid, groups}; the bytes sent."""
     sa = sockaddr_nl(pid, groups)
     return _check(lib.sendto(fd, ffi.from_buffer(data), len(data), flags, ffi.cast("struct sockaddr *", sa),
                              _SA_LEN), "sendto")
@@ -102,6 +108,7 @@ class Received:
 
     @property
     def truncated(self) -> bool:
+        """MSG_TRUNC: the datagram was longer than the buffer; ``length`` has its true size."""
         return bool(self.msg_flags & lib.MSG_TRUNC)
 
     @property
@@ -189,6 +196,7 @@ class Receiver:
 
 
 def setsockopt_int(fd: int, level: int, name: int, value: int) -> None:
+    """setsockopt(2) with an int value."""
     v = ffi.new("int *", value)
     _check(lib.setsockopt(fd, level, name, v, ffi.sizeof("int")), "setsockopt")
 
@@ -201,6 +209,7 @@ def setsockopt_bytes(fd: int, level: int, name: int, value: bytes) -> None:
 
 
 def getsockopt_int(fd: int, level: int, name: int) -> int:
+    """getsockopt(2) of an int option."""
     v = ffi.new("int *")
     ln = ffi.new("socklen_t *", ffi.sizeof("int"))
     _check(lib.getsockopt(fd, level, name, v, ln), "getsockopt")
@@ -217,6 +226,7 @@ def getsockopt_bytes(fd: int, level: int, name: int, size: int) -> tuple[bytes, 
 
 
 def poll_in(fd: int, timeout_ms: int) -> int:
+    """poll(2) for input, retried on EINTR: revents, 0 when *timeout_ms* passed with nothing to read."""
     p = ffi.new("struct pollfd *")
     p.fd = fd
     p.events = lib.POLLIN
@@ -229,27 +239,33 @@ def poll_in(fd: int, timeout_ms: int) -> int:
 
 
 def setns(fd: int, nstype: int = 0) -> None:
+    """setns(2): move the calling thread into the namespace *fd* refers to."""
     _check(lib.setns(fd, nstype), "setns")
 
 
 def unshare(flags: int) -> None:
+    """unshare(2): new namespaces (CLONE_NEW*) for the calling thread."""
     _check(lib.unshare(flags), "unshare")
 
 
 def prctl(option: int, a2: int = 0, a3: int = 0, a4: int = 0, a5: int = 0) -> int:
+    """prctl(2) (PR_CAPBSET_READ, PR_SET_KEEPCAPS, ...); its non-negative result."""
     return _check(lib.prctl(option, a2, a3, a4, a5), "prctl")
 
 
 def setgroups(groups: list[int]) -> None:
+    """setgroups(2): the supplementary groups (an empty list drops them all)."""
     arr = ffi.new("gid_t[]", groups or [0])
     _check(lib.setgroups(len(groups), arr), "setgroups")
 
 
 def setresuid(r: int, e: int, s: int) -> None:
+    """setresuid(2): real, effective and saved uid."""
     _check(lib.setresuid(r, e, s), "setresuid")
 
 
 def setresgid(r: int, e: int, s: int) -> None:
+    """setresgid(2): real, effective and saved gid."""
     _check(lib.setresgid(r, e, s), "setresgid")
 
 
@@ -263,6 +279,7 @@ def capget() -> tuple[int, int, int]:
 
 
 def capset(effective: int, permitted: int, inheritable: int = 0) -> None:
+    """capset(2) of this thread's capability sets, given as 64-bit masks."""
     hdr = ffi.new("struct __user_cap_header_struct *")
     hdr.version = lib._LINUX_CAPABILITY_VERSION_3
     data = ffi.new("struct __user_cap_data_struct[2]")
