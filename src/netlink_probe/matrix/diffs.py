@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import CHECKOUT
-from .suite import PythonInfo
+from .suite import PythonInfo, suite_env
 
 __all__ = ["DIFF_OK", "diff_command", "condense_diff", "run_diffs"]
 
@@ -66,7 +66,7 @@ def run_diffs(py: PythonInfo, out: Path, host: dict[str, Any] | None,
             continue
         cmd = diff_command(py.executable) + [str(hprof), str(gprof)]
         print(f"\n=== netlink-probe diff {hprof.name} {gprof.name}", flush=True)
-        r = subprocess.run(cmd, cwd=CHECKOUT, capture_output=True, text=True)
+        r = subprocess.run(cmd, cwd=CHECKOUT, env=suite_env(), capture_output=True, text=True)
         (out / f"{g['label']}.diff.txt").write_text(r.stdout + r.stderr)
         sys.stdout.write(r.stdout if full else condense_diff(r.stdout))
         if not full and r.stdout.count("\n") > 1:
