@@ -246,9 +246,9 @@ def test_table_option_is_for_routes_only(capsys, monkeypatch):
 
 def test_missing_namespace_is_one_line_exit_2(capsys, monkeypatch):
     rc, _, err = run(capsys, monkeypatch, ["dump", "links", "--netns", "np-test-no-such-namespace"])
-    assert rc == 2
     line = one_line(err)
     assert "does not exist" in line or "needs root" in line  # which one depends on who runs the tests
+    assert rc == (2 if "does not exist" in line else 1)  # bad use; without root: a missing privilege
 
 
 def _main_captured(argv):
@@ -271,7 +271,7 @@ def test_commands_needing_root_say_so_in_one_line_when_not_root(argv):
         rc, err = run_as("nobody", _main_captured, argv)
     else:
         rc, err = _main_captured(argv)
-    assert rc == 2
+    assert rc == 1  # a missing privilege is a refusal, not bad use
     assert "needs root" in one_line(err)
 
 
@@ -303,6 +303,6 @@ def test_a_kernel_error_with_an_impossible_errno_is_one_line_not_a_traceback(cap
     def run(args: object) -> int:
         raise KernelError(2 ** 40)
 
-    assert run(None) == 2
+    assert run(None) == 1  # the kernel refused: exit 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not an errno" in err and "Traceback" not in err

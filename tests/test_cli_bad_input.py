@@ -5,9 +5,10 @@ about the process itself: a FIFO that would block, /dev/zero that would be
 read without end, closed or full standard streams, Ctrl-C at given moments.
 Bad input must be refused before anything is opened: a netlink socket, the
 pytest run of `profile` or kernel-info's probes fail the test if reached.
-Cases about namespaces give the same exit status with or without root (a
-refusal either way); conformance/test_cli_bad_input_live.py checks their
-messages as root.
+Exit status 2 is bad use; cases about namespaces are bad use as root (not
+a network namespace) but a missing privilege without it ("needs root", exit
+1: `NETNS`); conformance/test_cli_bad_input_live.py checks their messages
+as root.
 """
 from __future__ import annotations
 
@@ -25,12 +26,14 @@ import pytest
 import netlink_probe
 from netlink_probe import profile as P
 from netlink_probe.cli import main
+from netlink_probe.cli._common import has_cap_sys_admin
 from netlink_probe.profile.io import MAX_PROFILE_BYTES
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(netlink_probe.__file__)))
 ENV = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
 U32 = 2**32
 BIG = "1" * 60
+NETNS = 2 if has_cap_sys_admin() else 1  # a bad --netns path: bad use as root, "needs root" (a refusal) without
 
 
 @dataclass
@@ -80,7 +83,11 @@ CASES: dict[str, Case] = {
     "dump-bad-family": Case(["dump", "links", "--family", "x"]),
     "dump-netns-without-value": Case(["dump", "links", "--netns"]),
     "dump-json-with-value": Case(["dump", "links", "--json=1"]),
-    "monitor-without-group": Case(["monitor"]),
+    "monitor-generic-without-group": Case(["monitor", "--protocol", "generic"], needle="give --group"),
+    "color-without-value": Case(["dump", "links", "--color"]),
+    "color-unknown": Case(["--color", "rainbow", "dump", "links"], needle="invalid choice"),
+    "color-unknown-on-subcommand": Case(["monitor", "--color=sometimes"], needle="invalid choice"),
+    "timestamp-with-value": Case(["monitor", "--timestamp=1"]),
     "monitor-group-without-value": Case(["monitor", "--group"]),
     "decode-protocol-without-value": Case(["decode", "--protocol"]),
     "diff-without-files": Case(["diff"]),
@@ -100,7 +107,15 @@ CASES: dict[str, Case] = {
            ("arabic-three", "\u0663", None), ("list", "link,addr", "unknown group"),
            ("unknown-name", "nosuchgroup", "unknown group"), ("unknown-rtnlgrp", "RTNLGRP_NOPE", "unknown group"),
            ("terminal-escape", "\x1b]0;owned\x07", "unknown group")]},
-    "group-name-for-generic": Case(["monitor", "--protocol", "generic", "--group", "link"], needle="NETLINK_ROUTE"),
+    "group-name-for-generic": Case(["monitor", "--protocol", "generic", "--group", "link"], needle="FAMILY:GROUP"),
+    "group-genl-name-for-route": Case(["monitor", "--protocol", "route", "--group", "nlctrl:notify"],
+                                      needle="needs --protocol generic"),
+    "group-genl-name-for-audit": Case(["monitor", "--protocol", "audit", "--group", "nlctrl:notify"],
+                                      needle="needs --protocol generic"),
+    "group-genl-without-group": Case(["monitor", "--group", "nlctrl:"], needle="unknown group"),
+    "group-genl-without-family": Case(["monitor", "--group", ":notify"], needle="unknown group"),
+    "group-genl-two-colons": Case(["monitor", "--group", "a:b:c"], needle="unknown group"),
+    "group-name-for-audit": Case(["monitor", "--protocol", "audit", "--group", "link"], needle="give a number"),
     # -- timeouts and counts (monitor) ------------------------------------------------------------
     **{f"timeout-{name}": Case(["monitor", "--group", "link", "--timeout", text])
        for name, text in [("nan", "nan"), ("NaN", "NaN"), ("inf", "inf"), ("minus-inf", "-inf"), ("minus-1", "-1"),
@@ -126,14 +141,15 @@ CASES: dict[str, Case] = {
            ("fullwidth-one", "\uff11", "0 to 4294967295"), ("60-digits", BIG, "0 to 4294967295")]},
     "table-for-links": Case(["dump", "links", "--table", "main"], needle="--table"),
     # -- namespaces (refused with root: not a netns; without: needs root) ---------------------------
-    **{f"netns-{name}": Case(["dump", "links", "--netns", text])
+    **{f"netns-{name}": Case(["dump", "links", "--netns", text], code=NETNS)
        for name, text in [("missing-name", "np-no-such-namespace"), ("missing-path", "/nonexistent/ns"),
                           ("empty", ""), ("directory", "/"), ("regular-file", "{tmp}/plain"),
                           ("char-device", "/dev/null"), ("mount-namespace", "/proc/self/ns/mnt"),
                           ("user-namespace", "/proc/self/ns/user"), ("nul-byte", "/proc/self/ns/net\0x"),
                           ("terminal-escape", "\x1b[2J")]},
-    "monitor-netns-regular-file": Case(["monitor", "--group", "1", "--netns", "{tmp}/plain"]),
-    "monitor-netns-char-device": Case(["monitor", "--group", "1", "--netns", "/dev/zero"]),
+    "monitor-netns-regular-file": Case(["monitor", "--group", "1", "--netns", "{tmp}/plain"], code=NETNS),
+    "monitor-netns-char-device": Case(["monitor", "--group", "1", "--netns", "/dev/zero"], code=NETNS),
+    "monitor-default-groups-netns-regular-file": Case(["monitor", "--netns", "{tmp}/plain"], code=NETNS),
     # -- kernel-info ------------------------------------------------------------------------------
     **{f"group-cap-{name}": Case(["kernel-info", "--group-cap", text], needle="group cap" if needle else None)
        for name, text, needle in [("0", "0", 1), ("minus-1", "-1", 1), ("int-max-plus-1", "2147483648", 1),
@@ -305,11 +321,12 @@ def test_paths_that_would_block_or_never_end_are_refused_at_once(name, fifo, tmp
     argv = [a.replace("{fifo}", fifo).replace("{good}", good) for a in argv]
     p = _process(argv, timeout=30, limit_memory=True)
     line = _one_line(p.stderr)
-    assert p.returncode == 2, line
-    if needle == "fifo":  # as root: not a network namespace; without: needs root
+    if needle == "fifo":  # as root: not a network namespace (bad use); without: needs root (a refusal)
         assert "FIFO" in line or "needs root" in line
+        assert p.returncode == NETNS, line
     else:
         assert needle in line
+        assert p.returncode == 2, line
 
 
 def test_closed_stdout_is_one_line():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import errno as _errno
+import fcntl
 import os
 import stat
 import threading
@@ -79,15 +80,21 @@ class NetNS:
             raise
         except OSError as e:
             ns.close()
+            if e.errno in _DENIED:
+                raise NamespaceError(e.errno, f"network namespace {where!r}: permission denied: setns() into it "
+                                     f"needs CAP_SYS_ADMIN over the user namespace that owns it ({e.strerror})"
+                                     ) from None
             raise NamespaceError(e.errno, f"{where!r} is not a network namespace ({e.strerror})") from None
         return ns
 
     @classmethod
     def current(cls) -> "NetNS":
+        """A handle on the calling thread's namespace (an fd of /proc/thread-self/ns/net), to come back to."""
         return cls(os.open(_SELF, os.O_RDONLY | os.O_CLOEXEC), "current")
 
     @property
     def path(self) -> str:
+        """A path to the namespace through this process's fd, for tools that take one (``nsenter --net=PATH``)."""
         return f"/proc/{os.getpid()}/fd/{self.fd}"
 
     def run(self, fn: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
@@ -96,6 +103,7 @@ class NetNS:
             return fn(*args, **kwargs)
 
     def close(self) -> None:
+        """Drop the fd: the namespace goes once no process, socket or mount holds it. Idempotent."""
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
@@ -116,21 +124,51 @@ def _open_netns_file(path: str, where: object) -> int:
         probe = os.open(path, os.O_PATH | os.O_CLOEXEC)  # O_PATH: no open() of the file itself, never blocks
     except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
         errno = getattr(e, "errno", None) or _errno.EINVAL
-        raise NamespaceError(errno, f"network namespace {where!r}: {getattr(e, 'strerror', None) or e}") from None
+        raise _cannot_open(errno, where, getattr(e, "strerror", None) or str(e)) from None
     try:
-        mode = os.fstat(probe).st_mode
+        st = os.fstat(probe)
         kind = os.readlink(f"/proc/self/fd/{probe}")  # nsfs names itself "net:[4026531840]"
-        if not stat.S_ISREG(mode) or not kind.endswith("]") or ":[" not in kind or kind.startswith("/"):
-            raise NamespaceError(_errno.EINVAL, f"{where!r} is not a network namespace ({file_kind(mode)}, not an nsfs file)")
-        if not kind.startswith("net:["):
+        # ...unless bind-mounted (`ip netns add` under /run/netns): then the link is the path, and the
+        # file is known as nsfs by its device (nsfs has one superblock), its type by NS_GET_NSTYPE below
+        mounted = kind.startswith("/") and st.st_dev == os.stat(_SELF).st_dev
+        if not stat.S_ISREG(st.st_mode) or not mounted and (not kind.endswith("]") or ":[" not in kind
+                                                             or kind.startswith("/")):
+            raise NamespaceError(_errno.EINVAL, f"{where!r} is not a network namespace "
+                                 f"({file_kind(st.st_mode)}, not an nsfs file)")
+        if not mounted and not kind.startswith("net:["):
             raise NamespaceError(_errno.EINVAL, f"{where!r} is not a network namespace (a {kind.split(':')[0]} namespace)")
-        return os.open(f"/proc/self/fd/{probe}", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(f"/proc/self/fd/{probe}", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        if mounted and _ns_type(fd) not in (None, C.CLONE_NEWNET):
+            os.close(fd)
+            raise NamespaceError(_errno.EINVAL, f"{where!r} is not a network namespace (another type of namespace)")
+        return fd
     except NamespaceError:
         raise
     except OSError as e:
-        raise NamespaceError(e.errno, f"network namespace {where!r}: {e.strerror}") from None
+        raise _cannot_open(e.errno or _errno.EIO, where, e.strerror or str(e)) from None
     finally:
         os.close(probe)
+
+
+_DENIED = (_errno.EACCES, _errno.EPERM)
+_NS_GET_NSTYPE = 0xB703  # _IO(NSIO 0xb7, 0x3), include/uapi/linux/nsfs.h (Linux 4.11)
+
+
+def _ns_type(fd: int) -> int | None:
+    """The CLONE_NEW* type of the namespace file *fd*, None when the kernel cannot tell (before 4.11)."""
+    try:
+        return fcntl.ioctl(fd, _NS_GET_NSTYPE)
+    except OSError:
+        return None
+
+
+def _cannot_open(errno: int, where: object, why: str) -> NamespaceError:
+    """The error for a namespace file that cannot be opened; a permission error says so (it exists)."""
+    if errno in _DENIED:
+        return NamespaceError(errno, f"network namespace {where!r}: permission denied ({why}): the file "
+                              "exists but this process may not open it (a directory on the path not "
+                              "searchable, or a /proc entry of another user's process)")
+    return NamespaceError(errno, f"network namespace {where!r}: {why}")
 
 
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
@@ -147,6 +185,7 @@ def file_kind(mode: int) -> str:
 
 
 def inode_of_current() -> int:
+    """The inode of the calling thread's network namespace: equal inodes, same namespace."""
     return os.stat(_SELF).st_ino
 
 

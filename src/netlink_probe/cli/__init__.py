@@ -1,9 +1,11 @@
+# PYTHON_ARGCOMPLETE_OK  (argcomplete's marker: this module is the console script's entry point)
 """The ``netlink-probe`` command (also ``python -m netlink_probe``).
 
 This module imports nothing heavy: `main` first makes Ctrl-C exit 130
 quietly (`interrupt`), then loads the parser and the subcommands
-(`program`).  Bad use gets one line on stderr and exit status 2, never a
-traceback (`errors`).
+(`program`).  A failure gets one line on stderr, never a traceback, and exit
+status 1 (the kernel refused) or 2 (bad use) (`errors`).  Shell completion
+comes from argcomplete when it is installed (`program.offer_completion`).
 """
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Helpers shared by the CLI subcommands: privileges, namespaces, argument values, JSON.
 
-Bad use is reported by raising `CliError` (``cli.errors``: one line, exit 2);
+Bad use is reported by raising `CliError` (``cli.errors``: one line, exit 2;
+a missing privilege or a refusal exit 1);
 the ``*_arg`` functions are argparse ``type=`` callables, whose refusals
 argparse prints as one usage line (exit 2).  Every number is range-checked
 against what the kernel takes before anything is opened.
@@ -8,6 +9,7 @@ against what the kernel takes before anything is opened.
 from __future__ import annotations
 
 import argparse
+import errno as _errno
 import json
 import math
 import os
@@ -15,10 +17,11 @@ import sys
 from typing import Any, TextIO, TypeAlias
 
 from .. import constants as C
+from ..iproute2.color import COLOR_CHOICES, PLAIN, Palette, choose
 from ..iproute2.names import table_id
 from ..kernel_info import MAX_LINKS
 from ..netns import NamespaceError, NetNS
-from .errors import CliError
+from .errors import EXIT_REFUSED, EXIT_USAGE, CliError, refusal
 
 # What each subcommand's add_parser() registers with (argparse's add_subparsers() result).
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -40,28 +43,35 @@ def require_root(what: str) -> None:
     """Raise CliError unless we may create or enter network namespaces."""
     if not has_cap_sys_admin():
         raise CliError(f"{what} needs root (CAP_SYS_ADMIN, to enter or create a network namespace): "
-                       "run it with sudo")
+                       "run it with sudo", EXIT_REFUSED)
 
 
 # -- namespaces --------------------------------------------------------------------
 def open_netns(spec: str | None) -> NetNS | None:
     """--netns NAME (/run/netns/NAME) or PATH (any nsfs file: /proc/PID/ns/net, /proc/PID/fd/N).
 
-    None when *spec* is None (stay in the current namespace). Errors become CliError.
+    None when *spec* is None (stay in the current namespace).  Errors become
+    CliError: a path that does not exist or is no network namespace is bad
+    use (exit 2); one the kernel will not let us open or enter (EACCES,
+    EPERM) is reported as "permission denied" (exit 1).
     """
     if spec is None:
         return None
     require_root(f"--netns {spec}")
-    path = spec if "/" in spec else f"/run/netns/{spec}"
-    if not os.path.exists(path):
-        if "/" in spec:
-            raise CliError(f"network namespace {spec!r} does not exist (no such file)")
-        raise CliError(f"network namespace {spec!r} does not exist (no {path}; "
-                       "see `ip netns list`, or give a path such as /proc/PID/ns/net)")
     try:
         return NetNS.open(spec)
     except NamespaceError as e:
-        raise CliError(str(e.strerror or e)) from None
+        if e.errno == _errno.ENOENT:
+            path = spec if "/" in spec else f"/run/netns/{spec}"
+            hint = "no such file" if "/" in spec else \
+                f"no {path}; see `ip netns list`, or give a path such as /proc/PID/ns/net"
+            raise CliError(f"network namespace {spec!r} does not exist ({hint})") from None
+        code = EXIT_USAGE if e.errno in _NOT_A_NAMESPACE else EXIT_REFUSED
+        raise CliError(refusal(e), code) from None
+
+
+# errnos of a --netns argument that names nothing usable (bad use); any other errno is a refusal
+_NOT_A_NAMESPACE = (_errno.ENOENT, _errno.ENOTDIR, _errno.EINVAL, _errno.ELOOP, _errno.ENAMETOOLONG)
 
 
 # -- names ---------------------------------------------------------------------------
@@ -185,6 +195,34 @@ def family_arg(text: str | None) -> int:
 
 
 # -- output --------------------------------------------------------------------------
+def add_color_option(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """--color WHEN (auto|always|never) and -c (always), as ip's -color: on the program (*top*: default
+    auto) and on the subcommands that print text (default: the program's setting)."""
+    default = "auto" if top else argparse.SUPPRESS
+    parser.add_argument("--color", choices=COLOR_CHOICES, default=default, metavar="WHEN",
+                        help="colour text output: auto (a terminal, unless NO_COLOR is set; the default), "
+                             "always or never; JSON is never coloured")
+    parser.add_argument("-c", dest="color", action="store_const", const="always", default=default,
+                        help="the same as --color always (ip -c)")
+
+
+def palette_for(args: argparse.Namespace) -> Palette:
+    """The palette --color asks for, given where stdout goes (`iproute2.color.choose`)."""
+    if getattr(args, "json", False):
+        return PLAIN
+    return choose(getattr(args, "color", "auto"), sys.stdout)
+
+
+def complete_netns(prefix: str, **_: Any) -> list[str]:
+    """Shell completion of --netns: the names under /run/netns (as `ip netns list`), or paths."""
+    if "/" in prefix:
+        return []  # the shell's own file completion is better at paths
+    try:
+        return sorted(n for n in os.listdir("/run/netns") if n.startswith(prefix))
+    except OSError:
+        return []
+
+
 def print_json(obj: object, *, stream: TextIO | None = None, lines: bool = False) -> None:
     """Write *obj* as JSON (one compact line with lines=True, for streams)."""
     stream = stream or sys.stdout
@@ -203,6 +241,7 @@ def _jsonable(v: object) -> str | list[Any]:
     raise TypeError(f"not JSON serialisable: {type(v).__name__}")
 
 
-__all__ = ["FAMILIES", "GROUP_MAX", "TABLE_MAX", "count", "count_arg", "decimal", "family_arg", "group_cap",
-           "group_cap_arg", "group_name", "group_number", "has_cap_sys_admin", "open_netns", "print_json",
-           "protocol_arg", "protocol_name", "require_root", "seconds", "seconds_arg", "table_arg"]
+__all__ = ["FAMILIES", "GROUP_MAX", "TABLE_MAX", "add_color_option", "complete_netns", "count", "count_arg",
+           "decimal", "family_arg", "group_cap", "group_cap_arg", "group_name", "group_number", "has_cap_sys_admin",
+           "open_netns", "palette_for", "print_json", "protocol_arg", "protocol_name", "require_root", "seconds",
+           "seconds_arg", "table_arg"]

@@ -3,7 +3,17 @@
 Every subcommand's ``run`` is wrapped by `command`: whatever it raises (bad
 use, undecodable bytes, a refusal from the kernel, a missing privilege, a
 closed or full stdout) is printed as ONE line ``netlink-probe SUBCOMMAND:
-why`` on stderr, never a traceback, and mapped to an exit status below.
+why`` on stderr, never a traceback, and mapped to an exit status:
+
+* 0 (`EXIT_OK`): done;
+* 1 (`EXIT_REFUSED`): the kernel refused or failed the request (the line
+  names the errno and its text, and the extended-ack message when there is
+  one), a missing privilege (EPERM/EACCES, or a command that needs root run
+  without it), or -- `diff` only -- the profiles differ (`EXIT_DIFFERENT`);
+* 2 (`EXIT_USAGE`): bad use -- bad arguments, bad input files or bytes, an
+  unusable standard output;
+* 130 (`EXIT_INTERRUPTED`): Ctrl-C.
+
 The line is made safe for a terminal (`profile.terminal.printable`): text
 from files and the kernel cannot send escape sequences.  The wrapper sits on
 ``run`` itself, so it holds also when a subcommand is driven without
@@ -15,6 +25,7 @@ import argparse
 import contextlib
 import errno as _errno
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterator
 
@@ -26,14 +37,16 @@ from .streams import OutputError, guarded_stdout, silence_stdout
 
 PROG = "netlink-probe"
 EXIT_OK = 0
+EXIT_REFUSED = 1  # the kernel refused or failed (errno in the line), or a privilege is missing
 EXIT_DIFFERENT = 1  # diff: the profiles disagree
-EXIT_USAGE = 2  # bad use, bad input, an unusable environment, a kernel refusal
+EXIT_USAGE = 2  # bad use: bad arguments, bad input files or bytes, an unusable stdout
 
 Run = Callable[..., int]
 
 
 class CliError(Exception):
-    """Bad use or an unusable environment: one line for the user, exit status *code*."""
+    """A failure for the user in one line, with its exit status *code*: `EXIT_USAGE` (bad use, the
+    default) or `EXIT_REFUSED` (the kernel or a missing privilege said no)."""
 
     def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
         super().__init__(message)
@@ -92,21 +105,39 @@ def _run(name: str, run: Run, args: argparse.Namespace) -> int:
         if e.extack_msg:
             msg += f": {e.extack_msg}"
         print_error(f"{where}: {one_line(msg)}")
-        return EXIT_USAGE
+        return EXIT_REFUSED
     except BrokenPipeError:  # e.g. piped into head: stop quietly
         silence_stdout()
         return EXIT_OK
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    except (NetlinkError, OSError) as e:
-        if isinstance(e, OSError) and e.errno == _errno.EPERM:
-            print_error(f"{where}: operation not permitted ({one_line(e)}): run it with sudo")
-        else:
-            print_error(f"{where}: {one_line(e) or type(e).__name__}")
-        return EXIT_USAGE
+    except (NetlinkError, OSError) as e:  # the kernel (a syscall) said no, or the exchange failed
+        print_error(f"{where}: {one_line(refusal(e))}")
+        return EXIT_REFUSED
     except ValueError as e:
         print_error(f"{where}: {one_line(e)}")
         return EXIT_USAGE
+
+
+def refusal(e: BaseException) -> str:
+    """What a failed syscall or netlink exchange tells the user: its text, the errno by name, and for
+    EPERM/EACCES that it is a permission error."""
+    err = getattr(e, "errno", None)
+    strerror = getattr(e, "strerror", None)
+    text = str(strerror) if strerror else str(e) or type(e).__name__
+    filename = getattr(e, "filename", None)
+    if filename is not None and str(filename) not in text:
+        text = f"{filename}: {text}"
+    if not isinstance(err, int) or err <= 0:
+        return text
+    name = _errno.errorcode.get(err, f"errno {err}")
+    if name not in text:
+        text += f" ({name})"
+    if err in (_errno.EPERM, _errno.EACCES) and "permission denied" not in text.lower():
+        text = f"permission denied: {text}"
+    if err == _errno.EPERM and os.geteuid() != 0:
+        text += ": run it with sudo"
+    return text
 
 
 @contextlib.contextmanager
@@ -119,5 +150,5 @@ def reader_may_leave() -> Iterator[None]:
         silence_stdout()
 
 
-__all__ = ["EXIT_DIFFERENT", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "PROG", "CliError", "command",
-           "one_line", "print_error", "reader_may_leave", "say"]
+__all__ = ["EXIT_DIFFERENT", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_REFUSED", "EXIT_USAGE", "PROG", "CliError",
+           "command", "one_line", "print_error", "reader_may_leave", "refusal", "say"]

@@ -1,4 +1,12 @@
-"""``netlink-probe monitor --group G [...]``: print multicast notifications as they arrive.
+"""``netlink-probe monitor [--group G ...]``: print multicast notifications as they arrive.
+
+Without ``--group`` it listens like ``ip monitor``: to the rtnetlink groups
+iproute2 joins by default (`iproute2.monitor.DEFAULT_GROUPS`; a group this
+kernel lacks is left out and named on the "listening" line).  Groups are
+given by number (any protocol), by RTNLGRP_ name (NETLINK_ROUTE) or as
+generic netlink ``FAMILY:GROUP`` names (``nlctrl:notify``; resolved with
+CTRL_CMD_GETFAMILY in the namespace listened in, `netlink_probe.genl`; the
+protocol is then NETLINK_GENERIC).
 
 Groups are joined with NETLINK_ADD_MEMBERSHIP, so any group number works
 (bind()'s nl_groups mask only reaches 32), and NETLINK_PKTINFO is on, so each
@@ -7,8 +15,10 @@ groups above 32).  With --all-nsid, NETLINK_LISTEN_ALL_NSID is on and
 notifications from peer namespaces show their nsid.
 
 One line per notification (or one JSON object per line with --json):
-group, nsid, message type, flags, and the object's key fields.  Stops after
---count notifications or --timeout seconds, else at Ctrl-C.
+group, nsid, message type, flags, and the object's key fields by ip's names.
+``-t`` puts ``ip -t monitor``'s "Timestamp: ..." line before each,
+``--timestamp-short`` ``ip -ts``'s prefix (JSON: a "timestamp" key).
+Stops after --count notifications or --timeout seconds, else at Ctrl-C.
 
 Only the kernel (port 0) sends notifications, but any socket with
 CAP_NET_ADMIN over the namespace (a container's root, when listening in a
@@ -19,67 +29,167 @@ to stderr.
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 import time
 from typing import Any
 
+from .. import constants as C
+from .. import genl
 from ..codec import flags_names
 from ..codec.describe import describe
 from ..codec.describe_text import message_text
 from ..codec.errors import errno_name
 from ..codec.msgtypes import type_name
 from ..errors import Overrun
+from ..iproute2.color import PLAIN, Palette
+from ..iproute2.monitor import default_groups, timestamp, timestamp_short
 from ..iproute2.summary import summary
+from ..netns import NetNS
 from ..socket import Notification, Socket
-from ._common import (Subparsers, count_arg, group_name, group_number, open_netns, print_json, protocol_arg,
-                      protocol_name, seconds_arg)
-from .errors import CliError, command
+from ._common import (Subparsers, add_color_option, complete_netns, count_arg, group_name, group_number, open_netns,
+                      palette_for, print_json, protocol_arg, protocol_name, seconds_arg)
+from .errors import EXIT_REFUSED, CliError, command
 
 
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
+    """Register ``monitor`` and its options."""
     p = subparsers.add_parser(
-        "monitor", help="print multicast notifications (any group number, with group and nsid)",
-        description="Join multicast groups (by number, or by RTNLGRP_ name for NETLINK_ROUTE; groups above 32 "
-                    "included) and print each notification decoded, with the group it came from.")
-    p.add_argument("--group", "-g", action="append", required=True, metavar="G",
-                   help="group number or RTNLGRP name (link, RTNLGRP_IPV4_IFADDR, 38, ...); repeatable")
-    p.add_argument("--protocol", default="route", metavar="P", help="netlink protocol (default route)")
-    p.add_argument("--netns", metavar="NAME|PATH", help="listen inside this network namespace")
+        "monitor", help="print multicast notifications (like ip monitor; any group number, genl names)",
+        description="Join multicast groups and print each notification decoded, with the group it came from. "
+                    "Without --group: the rtnetlink groups `ip monitor` listens to. Groups by number, by "
+                    "RTNLGRP_ name (NETLINK_ROUTE; groups above 32 included) or as generic netlink "
+                    "FAMILY:GROUP (nlctrl:notify).")
+    g = p.add_argument("--group", "-g", action="append", default=None, metavar="G",
+                       help="group number, RTNLGRP name (link, RTNLGRP_IPV4_IFADDR, 38, ...) or generic netlink "
+                            "FAMILY:GROUP (nlctrl:notify); repeatable. Default: ip monitor's groups")
+    g.completer = _complete_group  # type: ignore[attr-defined]  # argcomplete reads it, when installed
+    p.add_argument("--protocol", default=None, metavar="P",
+                   help="netlink protocol (default route; generic when the groups are FAMILY:GROUP names)")
+    p.add_argument("--netns", metavar="NAME|PATH", help="listen inside this network namespace"
+                   ).completer = complete_netns  # type: ignore[attr-defined]  # read by argcomplete
     p.add_argument("--all-nsid", action="store_true",
                    help="NETLINK_LISTEN_ALL_NSID: also notifications of peer namespaces, with their nsid")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--full", action="store_true", help="also print every attribute (as `decode` does)")
+    p.add_argument("-t", "--timestamp", action="store_true",
+                   help="a 'Timestamp: ...' line before each notification, as `ip -t monitor`")
+    p.add_argument("--timestamp-short", "--ts", action="store_true",
+                   help="a short [YYYY-MM-DDTHH:MM:SS.UUUUUU] prefix, as `ip -ts monitor`")
     p.add_argument("--count", type=count_arg, default=None, metavar="N", help="stop after N notifications")
     p.add_argument("--timeout", type=seconds_arg, default=None, metavar="S", help="stop after S seconds")
+    add_color_option(p)
     p.set_defaults(func=run)
     return p
 
 
+def _complete_group(prefix: str, **_: Any) -> list[str]:
+    """Shell completion of --group: the RTNLGRP names, lower case without their prefix."""
+    return [n[8:].lower() for n in C.RTNL_GROUPS.values() if n != "RTNLGRP_NONE" and n[8:].lower().startswith(prefix)]
+
+
+def protocol_and_specs(args: argparse.Namespace) -> tuple[int, list[str | int]]:
+    """(protocol, groups): numbers and RTNLGRP names resolved, FAMILY:GROUP names kept for the kernel.
+
+    Everything that can be checked without the kernel is checked here, before anything opens.
+    """
+    texts = list(args.group or ())
+    generic_names = [t for t in texts if genl.split_group(t) is not None]
+    if args.protocol is not None:
+        protocol = protocol_arg(args.protocol)
+    else:
+        protocol = C.NETLINK_GENERIC if generic_names else C.NETLINK_ROUTE
+    if generic_names and protocol != C.NETLINK_GENERIC:
+        raise CliError(f"group {generic_names[0]!r} is a generic netlink FAMILY:GROUP name: it needs "
+                       f"--protocol generic, not {protocol_name(protocol)}")
+    if not texts and protocol != C.NETLINK_ROUTE:
+        raise CliError(f"give --group for {protocol_name(protocol)}: only NETLINK_ROUTE has a default "
+                       "(the groups `ip monitor` listens to)")
+    specs: list[str | int] = []
+    for t in texts:
+        if genl.split_group(t) is not None:
+            specs.append(t.strip())
+        elif protocol == C.NETLINK_GENERIC and ":" not in t and not t.strip()[:1].isdigit() \
+                and t.strip()[:1] not in "+-":
+            raise CliError(f"unknown group {t!r}: generic netlink groups are named FAMILY:GROUP "
+                           "(e.g. nlctrl:notify), or give a number")
+        else:
+            specs.append(group_number(t, protocol))
+    return protocol, specs
+
+
+class GroupNames:
+    """Group number -> name for the lines printed: RTNLGRP_ names, or generic netlink FAMILY:GROUP."""
+
+    def __init__(self, protocol: int, netns: NetNS | None) -> None:
+        self.protocol = protocol
+        self.generic: dict[int, str] = {}
+        if protocol == C.NETLINK_GENERIC:
+            try:
+                self.generic = genl.group_names(netns)
+            except OSError:  # names are a nicety; the numbers still say it all
+                self.generic = {}
+
+    def __call__(self, group: int | None) -> str | None:
+        """The name of *group*, None when it has none (or is None)."""
+        if group is not None and self.protocol == C.NETLINK_GENERIC:
+            return self.generic.get(group)
+        return group_name(group, self.protocol)
+
+
+def resolve(specs: list[str | int], protocol: int, netns: NetNS | None) -> list[int]:
+    """Group numbers for *specs*: FAMILY:GROUP names asked of the generic netlink controller in *netns*."""
+    out = []
+    for spec in specs:
+        if isinstance(spec, int):
+            out.append(spec)
+            continue
+        try:
+            out.append(genl.group_id(spec, netns))
+        except genl.UnknownGroup as e:
+            raise CliError(str(e)) from None
+    return out
+
+
+def join(sock: Socket, groups: list[int], protocol: int, *, required: bool) -> dict[int, str]:
+    """Join *groups*; {group: errno name} of those the kernel refused (raises CliError if *required*)."""
+    refused = {}
+    for g in groups:
+        try:
+            sock.join(g)
+        except OSError as e:
+            if required:
+                raise CliError(f"the kernel refused to join group {g} of {protocol_name(protocol)}: "
+                               f"{errno_name(e.errno or 0)} ({e.strerror})", EXIT_REFUSED) from None
+            refused[g] = errno_name(e.errno or 0)
+    return refused
+
+
 @command("monitor")
 def run(args: argparse.Namespace) -> int:
-    protocol = protocol_arg(args.protocol)
-    groups = [group_number(g, protocol) for g in args.group]
+    """Join the groups, say so on stderr, print notifications until --count, --timeout or Ctrl-C."""
+    protocol, specs = protocol_and_specs(args)
     ns = open_netns(args.netns)
     try:
+        groups = resolve(specs, protocol, ns) if specs else default_groups()
+        names = GroupNames(protocol, ns)
         try:
             sock = Socket(protocol, netns=ns, pktinfo=True, listen_all_nsid=args.all_nsid)
         except OSError as e:
-            raise CliError(f"cannot open a {protocol_name(protocol)} socket: {e.strerror or e}") from None
+            raise CliError(f"cannot open a {protocol_name(protocol)} socket: {errno_name(e.errno or 0)} "
+                           f"({e.strerror or e})", EXIT_REFUSED) from None
         with sock:
-            for g in groups:
-                try:
-                    sock.join(g)
-                except OSError as e:
-                    raise CliError(f"the kernel refused to join group {g} of {protocol_name(protocol)}: "
-                                   f"{errno_name(e.errno or 0)} ({e.strerror})") from None
-            names = ", ".join(f"{g} ({group_name(g, protocol)})" if group_name(g, protocol) else str(g)
-                              for g in groups)
+            refused = join(sock, groups, protocol, required=bool(specs))
+            joined = [g for g in groups if g not in refused]
+            listed = ", ".join(f"{g} ({names(g)})" if names(g) else str(g) for g in joined)
+            left_out = "; not on this kernel: " + ", ".join(f"{g} ({names(g) or '?'}: {e})"
+                                                            for g, e in refused.items()) if refused else ""
             # on stderr, also with --json: tells a caller the groups are joined
             where = f" in {ns.label} (netns inode {ns.inode})" if ns is not None else ""
-            print(f"listening on {protocol_name(protocol)} group{'s' if len(groups) > 1 else ''} {names}{where}",
-                  file=sys.stderr, flush=True)
+            print(f"listening on {protocol_name(protocol)} group{'s' if len(joined) > 1 else ''} {listed}{where}"
+                  f"{left_out}", file=sys.stderr, flush=True)
             try:
-                return listen(sock, protocol, args)
+                return listen(sock, protocol, args, names=names, palette=palette_for(args))
             finally:  # also on Ctrl-C
                 report_dropped(sock)
     finally:
@@ -87,21 +197,32 @@ def run(args: argparse.Namespace) -> int:
             ns.close()
 
 
-def listen(sock: Socket, protocol: int, args: argparse.Namespace) -> int:
+def listen(sock: Socket, protocol: int, args: argparse.Namespace, *, names: GroupNames | None = None,
+           palette: Palette = PLAIN) -> int:
+    """Print notifications from *sock* (one line or JSON object each) until --count or --timeout."""
     deadline = None if args.timeout is None else time.monotonic() + args.timeout
+    stamp = getattr(args, "timestamp", False) or getattr(args, "timestamp_short", False)
     seen = 0
     while True:
         left = 3600.0 if deadline is None else deadline - time.monotonic()
         if left <= 0:
             return 0
         for n in sock.notifications(timeout=min(left, 1.0)):
+            when = time.time_ns() if stamp else None
             if isinstance(n, Overrun):
                 line = {"overrun": True, "error": "ENOBUFS"} if args.json else \
                     "overrun: ENOBUFS, the receive queue overflowed and notifications were lost"
                 _emit(line, args.json)
                 continue
-            _emit(record(n, protocol, full=args.full) if args.json else text(n, protocol, full=args.full),
-                  args.json)
+            if args.json:
+                _emit(record(n, protocol, full=args.full, names=names, when=when), True)
+            else:
+                line = text(n, protocol, full=args.full, names=names, palette=palette)
+                if getattr(args, "timestamp_short", False):
+                    line = timestamp_short(when) + line
+                elif getattr(args, "timestamp", False):
+                    line = timestamp(when) + "\n" + line
+                _emit(line, False)
             seen += 1
             if args.count is not None and seen >= args.count:
                 return 0
@@ -125,12 +246,17 @@ def _emit(item: Any, as_json: bool) -> None:
         sys.stdout.flush()
 
 
-def record(n: Notification, protocol: int, *, full: bool = False) -> dict[str, Any]:
-    """One notification as a JSON-able dict."""
+def record(n: Notification, protocol: int, *, full: bool = False, names: GroupNames | None = None,
+           when: int | None = None) -> dict[str, Any]:
+    """One notification as a JSON-able dict (*when*: its arrival, time.time_ns(), as an ISO 8601 "timestamp")."""
     m = n.message
     name, known = type_name(m.type, protocol)
-    d: dict[str, Any] = {"group": n.group, "group_name": group_name(n.group, protocol), "nsid": n.nsid,
-                         "type": name or str(m.type), "type_number": m.type}
+    group = names(n.group) if names is not None else group_name(n.group, protocol)
+    d: dict[str, Any] = {}
+    if when is not None:
+        d["timestamp"] = datetime.datetime.fromtimestamp(when / 1e9).astimezone().isoformat(timespec="microseconds")
+    d.update({"group": n.group, "group_name": group, "nsid": n.nsid, "type": name or str(m.type),
+              "type_number": m.type})
     if name and not known:
         d["type_named_by_headers"] = False
     d["flags"] = flags_names(m.type, m.flags, protocol)
@@ -141,17 +267,36 @@ def record(n: Notification, protocol: int, *, full: bool = False) -> dict[str, A
     return d
 
 
-def text(n: Notification, protocol: int, *, full: bool = False) -> str:
-    d = record(n, protocol, full=full)
+def text(n: Notification, protocol: int, *, full: bool = False, names: GroupNames | None = None,
+         palette: Palette = PLAIN) -> str:
+    """One notification as one line: group and name, nsid, type, flags, seq, pid, the object's key fields."""
+    d = record(n, protocol, full=full, names=names)
     g = f"group {d['group']}" + (f" {d['group_name']}" if d["group_name"] else "") if d["group"] is not None \
         else f"groups mask {n.src_groups:#x}"
     ns = f" nsid {d['nsid']}" if d["nsid"] is not None else ""
     t = d["type"] + (" [not in the headers]" if d.get("type_named_by_headers") is False else "")
-    obj = " ".join(f"{k}={_v(v)}" for k, v in d["object"].items())
-    line = f"[{g}{ns}] {t} flags={'|'.join(d['flags']) or '0'} seq={d['seq']} pid={d['pid']}: {obj}"
+    obj = d["object"]
+    fields = " ".join(f"{k}={_painted(k, _v(v), obj.get('family'), palette)}" for k, v in obj.items())
+    line = f"[{g}{ns}] {t} flags={'|'.join(d['flags']) or '0'} seq={d['seq']} pid={d['pid']}: {fields}"
     if full:
         line += "\n" + "\n".join(message_text(d["message"]).splitlines()[1:])
     return line
+
+
+_ADDRESSES = ("local", "address", "dst", "gateway", "multicast", "anycast")
+
+
+def _painted(key: str, value: str, family: object, palette: Palette) -> str:
+    """A summary field coloured as ip colours its kind: names, addresses by family, MACs, states."""
+    if key == "ifname":
+        return palette.paint("ifname", value)
+    if key in _ADDRESSES:
+        return palette.address(family if isinstance(family, str) else None, value)
+    if key == "lladdr":
+        return palette.paint("mac", value)
+    if key == "operstate":
+        return palette.state(value)
+    return value
 
 
 def _v(v: object) -> str:
@@ -160,4 +305,5 @@ def _v(v: object) -> str:
     return str(v)
 
 
-__all__ = ["add_parser", "listen", "record", "report_dropped", "run", "text"]
+__all__ = ["GroupNames", "add_parser", "join", "listen", "protocol_and_specs", "record", "report_dropped",
+           "resolve", "run", "text"]

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import NoReturn
 
+from ._common import add_color_option
 from .errors import EXIT_OK, EXIT_USAGE, PROG, one_line, print_error
 from .streams import OutputError, guarded_stdout, reopen_closed_inputs, silence_stdout
 
@@ -26,11 +28,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The program's parser: --version, -c/--color, and one subparser per module of `SUBCOMMANDS`."""
     from .. import __version__
 
     parser = _Parser(prog=PROG, description="A raw AF_NETLINK client and conformance prober for the live "
-                                            "Linux kernel.")
+                                            "Linux kernel. Exit status: 0 done, 1 the kernel refused (or "
+                                            "diff found differences), 2 bad usage.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    add_color_option(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in SUBCOMMANDS:
@@ -39,10 +44,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def offer_completion(parser: argparse.ArgumentParser) -> None:
+    """Answer the shell's completion request when argcomplete asks (it exits then); otherwise nothing.
+
+    argcomplete is optional (not a dependency): it is imported only when the
+    shell's completion hook has set _ARGCOMPLETE, so a normal run never pays
+    for it, and without it installed completion is simply unavailable.
+    """
+    if "_ARGCOMPLETE" not in os.environ:
+        return
+    try:
+        import argcomplete
+    except ImportError:
+        return
+    argcomplete.autocomplete(parser)
+
+
 def run_program(argv: list[str] | None) -> int:
     """Parse *argv* (None: sys.argv[1:]) and run the subcommand; SystemExit(2) on a usage error."""
     reopen_closed_inputs()
     parser = build_parser()
+    offer_completion(parser)
     try:
         args = _parse(parser, argv)
     except OutputError as e:  # --help or --version into a full or failing stdout
@@ -67,4 +89,4 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.
             sys.stdout.flush()
 
 
-__all__ = ["SUBCOMMANDS", "build_parser", "run_program"]
+__all__ = ["SUBCOMMANDS", "build_parser", "offer_completion", "run_program"]

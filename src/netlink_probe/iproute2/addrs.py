@@ -1,13 +1,16 @@
-"""Addresses as the entries of ``ip -j -o addr`` and the lines of ``ip -o addr`` (iproute2 print_addrinfo)."""
+"""Addresses as the entries of ``ip -j -o addr``, the lines of ``ip -o addr`` and, grouped by link, ``ip addr``
+(iproute2 print_addrinfo)."""
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from .. import constants as C
 from ..codec import layouts as L
 from ..codec.message import Message
 from ..codec.values import ip
-from .links import Links
+from .color import PLAIN, Palette
+from .links import Links, link_lines
 from .names import FAMILY_NAMES, names
 
 _IFA_FLAGS = (("secondary", "IFA_F_SECONDARY"), ("nodad", "IFA_F_NODAD"), ("optimistic", "IFA_F_OPTIMISTIC"),
@@ -72,29 +75,75 @@ def addr_json(m: Message, links: Links) -> dict[str, Any]:
     return d
 
 
-def addrs_text(objs: list[dict[str, Any]]) -> str:
+def _address(d: dict[str, Any], palette: Palette) -> str:
+    """'inet 192.0.2.1/24 brd 192.0.2.255 scope global dynamic va': one address as ip prints it."""
+    fam = d.get("family", d.get("family_index"))
+    paint = functools.partial(palette.address, d.get("family"))
+    s = f"{fam} {paint(d.get('local', ''))}"
+    if "address" in d:
+        s += f" peer {paint(d['address'])}"
+    if "prefixlen" in d:
+        s += f"/{d['prefixlen']}"
+    if "broadcast" in d:
+        s += f" brd {paint(d['broadcast'])}"
+    if "anycast" in d:
+        s += f" any {paint(d['anycast'])}"
+    s += f" scope {d['scope']}"
+    for k, v in d.items():
+        if v is True and k != "deleted":
+            s += f" {k}"
+    if "label" in d:
+        s += f" {d['label']}"
+    return s
+
+
+def _lifetimes(d: dict[str, Any]) -> str:
+    v, p = d["valid_life_time"], d["preferred_life_time"]
+    return "valid_lft " + ("forever" if v == INFINITY_LIFE_TIME else f"{v}sec") + \
+        " preferred_lft " + ("forever" if p == INFINITY_LIFE_TIME else f"{p}sec")
+
+
+def addrs_text(objs: list[dict[str, Any]], palette: Palette = PLAIN) -> str:
     """`ip -o addr`'s one line per address, from `addr_json` objects."""
     lines = []
     for d in objs:
-        s = f"{d['index']}: {d['dev']}    {d.get('family', d.get('family_index'))} {d.get('local', '')}"
-        if "address" in d:
-            s += f" peer {d['address']}"
-        if "prefixlen" in d:
-            s += f"/{d['prefixlen']}"
-        if "broadcast" in d:
-            s += f" brd {d['broadcast']}"
-        s += f" scope {d['scope']}"
-        for k, v in d.items():
-            if v is True and k != "deleted":
-                s += f" {k}"
-        if "label" in d:
-            s += f" {d['label']}"
+        s = f"{d['index']}: {palette.paint('ifname', d['dev'])}    {_address(d, palette)}"
         if "valid_life_time" in d:
-            v, p = d["valid_life_time"], d["preferred_life_time"]
-            s += " valid_lft " + ("forever" if v == INFINITY_LIFE_TIME else f"{v}sec")
-            s += " preferred_lft " + ("forever" if p == INFINITY_LIFE_TIME else f"{p}sec")
+            s += " " + _lifetimes(d)
         lines.append(s)
     return "\n".join(lines)
 
 
-__all__ = ["INFINITY_LIFE_TIME", "addr_json", "addrs_text"]
+def addr_lines(d: dict[str, Any], palette: Palette = PLAIN) -> list[str]:
+    """The lines `ip addr` prints for one `addr_json` object below its link: the address, then its lifetimes."""
+    lines = [f"    {_address(d, palette)}"]
+    if "valid_life_time" in d:
+        lines.append(f"       {_lifetimes(d)}")
+    return lines
+
+
+def addrs_by_link_text(links: list[dict[str, Any]], addrs: list[dict[str, Any]], palette: Palette = PLAIN,
+                       *, every_link: bool = True) -> str:
+    """`ip addr`: each link (`link_json` objects) as `ip link` shows it, then its addresses (`addr_json`
+    objects, in the kernel's order).  Without *every_link* (`ip -4 addr`, `ip -6 addr`) only the links
+    holding addresses are shown, by their first line."""
+    by_link: dict[int, list[dict[str, Any]]] = {}
+    for a in addrs:
+        by_link.setdefault(a["index"], []).append(a)
+    lines = []
+    for link in links:
+        mine = by_link.pop(link["ifindex"], [])
+        if not mine and not every_link:
+            continue
+        head = link_lines(link, palette)
+        lines += head if every_link else head[:1]
+        for a in mine:
+            lines += addr_lines(a, palette)
+    for index, mine in by_link.items():  # addresses of a link the link dump did not show (it just went)
+        lines.append(f"{index}: {palette.paint('ifname', mine[0]['dev'])}:")
+        for a in mine:
+            lines += addr_lines(a, palette)
+    return "\n".join(lines)
+
+
+__all__ = ["INFINITY_LIFE_TIME", "addr_json", "addr_lines", "addrs_by_link_text", "addrs_text"]

@@ -9,6 +9,7 @@ from .. import constants as C
 from ..codec import layouts as L
 from ..codec.message import Message
 from ..codec.values import text
+from .color import PLAIN, Palette
 from .linktypes import ll_addr, ll_type
 from .names import names
 
@@ -130,38 +131,46 @@ def link_json(m: Message, links: Links, *, with_linkmode: bool = True) -> dict[s
     return d
 
 
-def links_text(objs: list[dict[str, Any]]) -> str:
-    """`ip link`'s two (or more) lines per link, from `link_json` objects."""
+def links_text(objs: list[dict[str, Any]], palette: Palette = PLAIN) -> str:
+    """`ip link`'s two (or more) lines per link, from `link_json` objects (coloured as `ip -c link`)."""
     lines = []
     for d in objs:
-        name = d.get("ifname") or "<nil>"
-        if "link" in d:
-            name += "@" + (d["link"] if d["link"] is not None else "NONE")
-        elif "link_index" in d:
-            name += f"@if{d['link_index']}"
-        head = f"{d['ifindex']}: {name}: <{','.join(d['flags'])}>"
-        for key, word in (("mtu", "mtu"), ("qdisc", "qdisc"), ("master", "master"), ("operstate", "state"),
-                          ("linkmode", "mode"), ("group", "group"), ("txqlen", "qlen")):
-            if key in d:
-                head += f" {word} {d[key]}"
-        lines.append(head)
-        second = f"    link/{d['link_type']}"
-        if "address" in d:
-            second += f" {d['address']}"
-        if "broadcast" in d:
-            second += (" peer " if d.get("link_pointtopoint") else " brd ") + d["broadcast"]
-        if "permaddr" in d:
-            second += f" permaddr {d['permaddr']}"
-        if "link_netnsid" in d:
-            second += f" link-netnsid {d['link_netnsid']}"
-        if d.get("proto_down"):
-            second += " protodown on"
-        lines.append(second)
-        if "ifalias" in d:
-            lines.append(f"    alias {d['ifalias']}")
-        for alt in d.get("altnames", ()):
-            lines.append(f"    altname {alt}")
+        lines += link_lines(d, palette)
     return "\n".join(lines)
 
 
-__all__ = ["Links", "link_flags", "link_json", "links_text"]
+def link_lines(d: dict[str, Any], palette: Palette = PLAIN) -> list[str]:
+    """The lines `ip link` (and `ip addr`, above the addresses) prints for one `link_json` object."""
+    name = d.get("ifname") or "<nil>"
+    if "link" in d:
+        name += "@" + (d["link"] if d["link"] is not None else "NONE")
+    elif "link_index" in d:
+        name += f"@if{d['link_index']}"
+    head = f"{d['ifindex']}: {palette.paint('ifname', name)}: <{','.join(d['flags'])}>"
+    for key, word in (("mtu", "mtu"), ("qdisc", "qdisc"), ("master", "master"), ("operstate", "state"),
+                      ("linkmode", "mode"), ("group", "group"), ("txqlen", "qlen")):
+        if key in d:
+            value = palette.state(d[key]) if key == "operstate" else palette.paint("ifname", d[key]) \
+                if key == "master" else d[key]
+            head += f" {word} {value}"
+    lines = [head]
+    second = f"    link/{d['link_type']}"
+    if "address" in d:
+        second += f" {palette.paint('mac', d['address'])}"
+    if "broadcast" in d:
+        second += (" peer " if d.get("link_pointtopoint") else " brd ") + palette.paint("mac", d["broadcast"])
+    if "permaddr" in d:
+        second += f" permaddr {palette.paint('mac', d['permaddr'])}"
+    if "link_netnsid" in d:
+        second += f" link-netnsid {d['link_netnsid']}"
+    if d.get("proto_down"):
+        second += " protodown on"
+    lines.append(second)
+    if "ifalias" in d:
+        lines.append(f"    alias {d['ifalias']}")
+    for alt in d.get("altnames", ()):
+        lines.append(f"    altname {alt}")
+    return lines
+
+
+__all__ = ["Links", "link_flags", "link_json", "link_lines", "links_text"]

@@ -1,4 +1,5 @@
-"""iproute2's names for numbers: link groups, routing tables, route protocols, scopes and route types.
+"""iproute2's names for numbers: link groups, routing tables, route protocols, scopes, route types and
+address families.
 
 Read as iproute2 reads them: its built-in table, overridden by
 /usr/share/iproute2, /usr/lib/iproute2 and /etc/iproute2 (NAME and NAME.d/*.conf).
@@ -12,9 +13,20 @@ from .. import constants as C
 
 # ip -j writes "family": "inet" / "inet6"
 FAMILY_NAMES: dict[int, str] = {C.AF_INET: "inet", C.AF_INET6: "inet6"}
+# iproute2 lib/utils.c family_name(), by number (linux/socket.h; AF_DECnet, AF_IPX, AF_MPLS are not in
+# the headers the binding reads), plus "unspec" for 0
+_ALL_FAMILY_NAMES: dict[int, str] = {C.AF_UNSPEC: "unspec", C.AF_INET: "inet", C.AF_INET6: "inet6", 4: "ipx",
+                                     12: "dnet", C.AF_PACKET: "link", 28: "mpls", C.AF_BRIDGE: "bridge"}
+
+
+def family_name(family: int) -> str:
+    """An address family as ip names it ('inet', 'inet6', 'bridge', 'link', ...); unknown ones by number."""
+    return _ALL_FAMILY_NAMES.get(family, str(family))
 
 
 class Names(NamedTuple):
+    """iproute2's name tables, number -> name (read by `names`)."""
+
     groups: dict[int, str]
     tables: dict[int, str]
     protocols: dict[int, str]
@@ -87,4 +99,4 @@ def table_id(table: str | int | None) -> int:
     raise ValueError(f"unknown routing table {table!r}: main, local, default, all or a number")
 
 
-__all__ = ["FAMILY_NAMES", "Names", "names", "read_table", "table_id"]
+__all__ = ["FAMILY_NAMES", "Names", "family_name", "names", "read_table", "table_id"]

@@ -7,6 +7,7 @@ from .. import constants as C
 from ..codec import layouts as L
 from ..codec.message import Message
 from ..codec.values import ip
+from .color import PLAIN, Palette
 from .links import Links
 from .linktypes import ll_addr
 from .names import names
@@ -49,15 +50,15 @@ def neigh_json(m: Message, links: Links, family: int = C.AF_UNSPEC) -> dict[str,
     return d
 
 
-def neigh_text(objs: list[dict[str, Any]]) -> str:
+def neigh_text(objs: list[dict[str, Any]], palette: Palette = PLAIN) -> str:
     """`ip neigh`'s one line per neighbour, from `neigh_json` objects."""
     lines = []
     for d in objs:
-        s = d.get("dst", "")
+        s = palette.address(None, d.get("dst", ""))
         if "dev" in d:
-            s += f" dev {d['dev']}"
+            s += f" dev {palette.paint('ifname', d['dev'])}"
         if "lladdr" in d:
-            s += f" lladdr {d['lladdr']}"
+            s += f" lladdr {palette.paint('mac', d['lladdr'])}"
         for k in ("router", "proxy", "extern_learn", "offload"):
             if k in d:
                 s += f" {k}"

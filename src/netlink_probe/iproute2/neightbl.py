@@ -7,6 +7,7 @@ from .. import constants as C
 from ..codec import layouts as L
 from ..codec.message import Message
 from ..codec.values import value
+from .color import PLAIN, Palette
 from .links import Links
 from .names import FAMILY_NAMES
 
@@ -46,11 +47,11 @@ def ntable_json(m: Message, links: Links) -> dict[str, Any] | None:
     return d
 
 
-def ntable_text(objs: list[dict[str, Any]]) -> str:
+def ntable_text(objs: list[dict[str, Any]], palette: Palette = PLAIN) -> str:
     """A header line (family, name, dev) and one line of parameters per table."""
     lines = []
     for d in objs:
-        head = f"{d['family']} {d.get('name', '')}" + (f" dev {d['dev']}" if "dev" in d else "")
+        head = f"{d['family']} {d.get('name', '')}" + (f" dev {palette.paint('ifname', d['dev'])}" if "dev" in d else "")
         rest = " ".join(f"{k} {v}" for k, v in d.items() if k not in ("family", "name", "dev"))
         lines.append(head + "\n    " + rest)
     return "\n".join(lines)

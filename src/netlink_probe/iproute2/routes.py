@@ -9,6 +9,7 @@ from ..codec.attribute import Attrs
 from ..codec.message import Message
 from ..codec.multipath import multipath
 from ..codec.values import ip
+from .color import PLAIN, Palette
 from .links import Links
 from .names import names
 
@@ -111,25 +112,34 @@ def _nexthop(hop: dict[str, Any], links: Links) -> dict[str, Any]:
     return d
 
 
-def routes_text(objs: list[dict[str, Any]]) -> str:
+def routes_text(objs: list[dict[str, Any]], palette: Palette = PLAIN) -> str:
     """`ip route`'s lines, from `route_json` objects (next hops on their own tab-indented lines)."""
     lines = []
     for d in objs:
-        s = " ".join(x for x in (d.get("type"), d["dst"]) if x)
+        s = " ".join(x for x in (d.get("type"), palette.address(None, d["dst"])) if x)
         for key, word in (("from", "from"), ("nhid", "nhid"), ("tos", "tos"), ("gateway", "via"), ("dev", "dev"),
                           ("table", "table"), ("protocol", "proto"), ("scope", "scope"), ("prefsrc", "src"),
                           ("metric", "metric")):
             if key in d:
-                s += f" {word} {d[key]}"
+                s += f" {word} {_painted(key, str(d[key]), palette)}"
         if d.get("flags"):
             s += " " + " ".join(d["flags"])
         if "pref" in d:
             s += f" pref {d['pref']}"
         for nh in d.get("nexthops", ()):
-            s += "\n\tnexthop" + (f" via {nh['gateway']}" if "gateway" in nh else "") + \
-                 f" dev {nh['dev']} weight {nh['weight']}"
+            s += "\n\tnexthop" + (f" via {palette.address(None, nh['gateway'])}" if "gateway" in nh else "") + \
+                 f" dev {palette.paint('ifname', nh['dev'])} weight {nh['weight']}"
         lines.append(s)
     return "\n".join(lines)
+
+
+def _painted(key: str, value: str, palette: Palette) -> str:
+    """A route field as `ip -c route` colours it: addresses by family, device names."""
+    if key in ("from", "gateway", "prefsrc"):
+        return palette.address(None, value)
+    if key == "dev":
+        return palette.paint("ifname", value)
+    return value
 
 
 __all__ = ["route_json", "routes_text", "rt_flags"]

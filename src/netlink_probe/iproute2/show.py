@@ -4,7 +4,8 @@
 the entries of ``ip -j -o addr``; ``routes`` follows ``ip -j route`` (IPv4 and
 the main table unless told otherwise); ``neigh`` ``ip -j neigh`` (NOARP
 entries hidden, as ip does); ``neightbl`` ``ip -j ntable``.  `text` gives
-the readable form, after ip's.
+the readable form, after ip's; `addresses_text` is ``ip addr``: the
+addresses grouped under their link.
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from typing import Any
 from .. import constants as C
 from ..codec import layouts as L
 from ..rtnl import Rtnl
-from .addrs import addr_json, addrs_text
+from .addrs import addr_json, addrs_by_link_text, addrs_text
+from .color import PLAIN, Palette
 from .links import Links, link_json, links_text
 from .names import table_id
 from .neigh import neigh_json, neigh_text
@@ -22,7 +24,7 @@ from .neightbl import ntable_json, ntable_text
 from .routes import route_json, routes_text
 
 TABLES = ("links", "addrs", "routes", "neigh", "neightbl")
-_TEXT: dict[str, Callable[[list[dict[str, Any]]], str]] = {
+_TEXT: dict[str, Callable[..., str]] = {
     "links": links_text, "addrs": addrs_text, "routes": routes_text, "neigh": neigh_text, "neightbl": ntable_text}
 
 
@@ -37,26 +39,46 @@ def collect(what: str, netns: Any = None, *, family: int = C.AF_UNSPEC,
         raise ValueError(f"unknown table {what!r}: one of {', '.join(TABLES)}")
     with Rtnl(netns) as rt:
         links = Links(rt.dump("links").all())
-        if what == "links":
-            return [link_json(m, links) for m in links.messages]
-        if what == "addrs":
-            return [d for m in rt.dump("addrs", family).all() if m.type == C.RTM_NEWADDR
-                    for d in [addr_json(m, links)]
-                    if family == C.AF_UNSPEC or m.header(L.IFADDRMSG).ifa_family == family]
-        if what == "routes":
-            fam = C.AF_INET if family == C.AF_UNSPEC else family
-            tb = table_id(table)
-            objs = [route_json(m, links, fam, tb) for m in rt.dump("routes", fam).all()]
-        elif what == "neigh":
-            objs = [neigh_json(m, links, family) for m in rt.dump("neigh", family).all()]
-        else:
-            objs = [ntable_json(m, links) for m in rt.dump("neightbl", family).all()]
-        return [d for d in objs if d is not None]
+        return _objects(rt, links, what, family, table)
 
 
-def text(what: str, objs: list[dict[str, Any]]) -> str:
+def _objects(rt: Rtnl, links: Links, what: str, family: int, table: str | int | None) -> list[dict[str, Any]]:
+    if what == "links":
+        return [link_json(m, links) for m in links.messages]
+    if what == "addrs":
+        return [d for m in rt.dump("addrs", family).all() if m.type == C.RTM_NEWADDR
+                for d in [addr_json(m, links)]
+                if family == C.AF_UNSPEC or m.header(L.IFADDRMSG).ifa_family == family]
+    if what == "routes":
+        fam = C.AF_INET if family == C.AF_UNSPEC else family
+        tb = table_id(table)
+        objs = [route_json(m, links, fam, tb) for m in rt.dump("routes", fam).all()]
+    elif what == "neigh":
+        objs = [neigh_json(m, links, family) for m in rt.dump("neigh", family).all()]
+    else:
+        objs = [ntable_json(m, links) for m in rt.dump("neightbl", family).all()]
+    return [d for d in objs if d is not None]
+
+
+def collect_by_link(netns: Any = None, *, family: int = C.AF_UNSPEC) -> tuple[list[dict[str, Any]],
+                                                                              list[dict[str, Any]]]:
+    """(links, addresses) read in one session, as ``ip addr`` shows them together (`addrs_by_link_text`)."""
+    with Rtnl(netns) as rt:
+        links = Links(rt.dump("links").all())
+        # ip addr shows no "mode" (IFLA_LINKMODE): print_linkinfo leaves it to `ip link`
+        return [link_json(m, links, with_linkmode=False) for m in links.messages], \
+            _objects(rt, links, "addrs", family, None)
+
+
+def text(what: str, objs: list[dict[str, Any]], palette: Palette = PLAIN) -> str:
     """The readable form of `collect`'s objects, after ip's (empty when there are none)."""
-    return _TEXT[what](objs)
+    return _TEXT[what](objs, palette)
 
 
-__all__ = ["TABLES", "collect", "text"]
+def addresses_text(netns: Any = None, *, family: int = C.AF_UNSPEC, palette: Palette = PLAIN) -> str:
+    """``ip addr`` (``ip -4 addr``/``ip -6 addr`` with *family*): every link, its addresses below it."""
+    links, addrs = collect_by_link(netns, family=family)
+    return addrs_by_link_text(links, addrs, palette, every_link=family == C.AF_UNSPEC)
+
+
+__all__ = ["TABLES", "addresses_text", "collect", "collect_by_link", "text"]

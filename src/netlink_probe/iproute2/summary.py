@@ -1,7 +1,9 @@
 """The key fields of one notification: what identifies the object and what usually changed.
 
-``monitor`` prints these on one line per notification (link flags by ip's
-names); other protocols get the generic netlink header or the payload length.
+``monitor`` prints these on one line per notification, numbers by ip's names
+(link flags, families, scopes, route tables, protocols and types, from
+/etc/iproute2 as ip reads them); other protocols get the generic netlink
+header or the payload length.
 """
 from __future__ import annotations
 
@@ -12,9 +14,8 @@ from ..codec import layouts as L
 from ..codec.message import Message
 from ..codec.msgtypes import object_family
 from ..codec.values import ip, mac
-from ..rtnl import af_name as family_name
 from .links import link_flags
-from .names import names
+from .names import family_name, names
 
 
 def summary(m: Message, protocol: int = C.NETLINK_ROUTE) -> dict[str, Any]:
@@ -23,7 +24,10 @@ def summary(m: Message, protocol: int = C.NETLINK_ROUTE) -> dict[str, Any]:
     if fam is None:
         if protocol == C.NETLINK_GENERIC and m.type >= C.NLMSG_MIN_TYPE and m.length >= 20:
             g = m.header(L.GENLMSGHDR)
-            return {"cmd": g.cmd, "version": g.version, "attrs": len(m.attrs(L.GENLMSGHDR.size))}
+            cmd: int | str = g.cmd
+            if m.type == C.GENL_ID_CTRL:  # the controller's commands are in the headers; other families' are not
+                cmd = C.names_by_prefix("CTRL_CMD_").get(g.cmd, g.cmd)
+            return {"cmd": cmd, "version": g.version, "attrs": len(m.attrs(L.GENLMSGHDR.size))}
         return {"payload_len": m.length - 16}
     obj, layout, _space = fam
     h = m.header(layout)  # before the attributes: a short header is reported as such
@@ -39,7 +43,7 @@ def summary(m: Message, protocol: int = C.NETLINK_ROUTE) -> dict[str, Any]:
         if li is not None and C.IFLA_INFO_KIND in li:
             d["kind"] = li.str(C.IFLA_INFO_KIND)
         if h.ifi_family:
-            d["family"] = h.ifi_family
+            d["family"] = family_name(h.ifi_family)
         return d
     if obj in ("addr", "multicast", "anycast"):
         d = {"family": family_name(h.ifa_family), "ifindex": h.ifa_index}
@@ -49,17 +53,19 @@ def summary(m: Message, protocol: int = C.NETLINK_ROUTE) -> dict[str, Any]:
                 d[k] = ip(a.get(t))
         if obj == "addr":
             d["prefixlen"] = h.ifa_prefixlen
-            d["scope"] = h.ifa_scope
+            d["scope"] = names().scopes.get(h.ifa_scope, str(h.ifa_scope))
             if C.IFA_LABEL in a:
                 d["label"] = a.str(C.IFA_LABEL)
         return d
     if obj == "route":
         dst = a.get(C.RTA_DST)
+        nm, table = names(), a.u32(C.RTA_TABLE, h.rtm_table)
         d = {"family": family_name(h.rtm_family),
              "dst": f"{ip(dst) if dst is not None else 'default'}/{h.rtm_dst_len}",
-             "table": a.u32(C.RTA_TABLE, h.rtm_table),
-             "type": names().route_types.get(h.rtm_type, str(h.rtm_type)),
-             "protocol": h.rtm_protocol, "scope": h.rtm_scope}
+             "table": nm.tables.get(table, str(table)),
+             "type": nm.route_types.get(h.rtm_type, str(h.rtm_type)),
+             "protocol": nm.protocols.get(h.rtm_protocol, str(h.rtm_protocol)),
+             "scope": nm.scopes.get(h.rtm_scope, str(h.rtm_scope))}
         for k, t in (("oif", C.RTA_OIF), ("priority", C.RTA_PRIORITY)):
             if t in a:
                 d[k] = a.u32(t)
