@@ -128,7 +128,8 @@ def test_headers_version_fallback(monkeypatch, tmp_path):
 def test_build_profile_shape():
     prof = P.build_profile({"ack.basic": "ok"}, {"passed": 2})
     assert prof["schema"] == P.SCHEMA == 1
-    assert set(prof) == {"schema", "kernel", "headers", "created", "observations", "tests"}
+    assert set(prof) == {"schema", "kernel", "headers", "created", "observations", "tests", "run"}
+    assert prof["run"] == P.run_context()
     assert set(prof["kernel"]) == {"release", "version", "machine"}
     assert prof["tests"] == {"passed": 2, "failed": 0, "skipped": 0}
     assert prof["observations"] == {"ack.basic": "ok"}

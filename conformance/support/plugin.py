@@ -6,9 +6,11 @@ namespace changed; the decode oracle taps every kernel transport of the
 session and checks what it collected at the end (in each xdist worker).
 
 What may run is decided by capability, not by uid (support.requirements): without a
-network namespace to create and leave again every test is skipped, the missing
-capability named; a test marked ``needs(...)`` or taking a privilege context run_as
-cannot take is skipped the same way.
+network namespace to create and leave again the session stops before collecting, with
+one line naming the missing capability and how to run the suite (exit status 4; with
+--allow-all-skipped every test is skipped instead, the reason named); a test marked
+``needs(...)`` or taking a privilege context run_as cannot take is skipped the same way.
+A run in which every conformance test was skipped fails (support.run_status).
 """
 from __future__ import annotations
 
@@ -18,12 +20,14 @@ from typing import Any
 import pytest
 
 from netlink_probe import NetNS, privileges, rtnl
+from netlink_probe.pytest_plugin.run_mode import all_skipped_allowed
 
 from .decode_oracle import DecodeOracle, decode_oracle, tap_kernel_transports
 from .expect import BRANCHES
 from .host_snapshot import snapshot_host
 from .link_kinds import link_kind
-from .requirements import missing, session_missing
+from .requirements import missing, session_missing, session_refusal
+from .run_status import SUITE, RunStatus
 from .routes import Net, make_net
 
 __all__ = ["decode_oracle_session", "expectation_branches", "host_guard", "net", "netns", "netns_pair",
@@ -31,17 +35,29 @@ __all__ = ["decode_oracle_session", "expectation_branches", "host_guard", "net",
            "rt", "run_as"]
 
 
+_RUN_STATUS = "netlink_probe_conformance_status"
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    """The ``needs`` marker; stop at once (exit 4, one line) when no test could run, unless all skips are
+    allowed; count the outcomes for the all-skipped verdict (controller or single process)."""
     config.addinivalue_line("markers", "needs(*requirements): skip unless this process has them, naming what is "
                                        "missing (support.requirements)")
+    refusal = session_refusal()
+    if refusal and not all_skipped_allowed(config):
+        raise pytest.UsageError(refusal)
+    if not hasattr(config, "workerinput") and config.pluginmanager.get_plugin(_RUN_STATUS) is None:
+        config.pluginmanager.register(RunStatus(config), _RUN_STATUS)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    lacking = session_missing()
-    if lacking:
-        skip = pytest.mark.skip(reason=f"the conformance suite needs {lacking}")
+    """With --allow-all-skipped and no way to run a test: skip every conformance test, the reason named."""
+    refusal = session_refusal()
+    if refusal:
+        skip = pytest.mark.skip(reason=refusal)
         for item in items:
-            item.add_marker(skip)
+            if item.path.is_relative_to(SUITE):
+                item.add_marker(skip)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -12,6 +12,7 @@ themselves, whatever netns the socket is in.
 from __future__ import annotations
 
 import functools
+import os
 
 import pytest
 
@@ -23,7 +24,7 @@ from .kernel_rules import kernel_cfgs
 from .probes import open_protocols, protocol_name
 
 __all__ = ["PROTOCOL_NEEDS", "SESSION_NEEDS", "missing", "needs", "protocol_params", "session_missing",
-           "this_process"]
+           "session_refusal", "this_process"]
 
 SESSION_NEEDS = "netns"  # every test runs in namespaces it creates: it must be able to leave them again
 
@@ -54,7 +55,23 @@ def missing(*requirements: str) -> str | None:
 
 
 def session_missing() -> str | None:
+    """What this process lacks to run any conformance test (SESSION_NEEDS), or None."""
     return missing(SESSION_NEEDS)
+
+
+def session_refusal() -> str | None:
+    """The one line that stops a session lacking SESSION_NEEDS: what is missing and how to run the suite.
+
+    Rootless mode is offered only where this process may create a user namespace.
+    """
+    lacking = session_missing()
+    if lacking is None:
+        return None
+    userns = this_process().missing("userns")
+    rootless = (", or rootless: pytest conformance --rootless" if userns is None
+                else f" (rootless mode is unavailable: it needs {userns})")
+    return (f"netlink-probe: the conformance suite cannot run as uid {os.getuid()}: it needs {lacking}. "
+            f"Run it as root (sudo pytest conformance){rootless}; --allow-all-skipped skips every test instead")
 
 
 def needs(*requirements: str) -> pytest.MarkDecorator:

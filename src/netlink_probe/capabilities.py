@@ -39,7 +39,6 @@ PROC_USER_INIT_INO = 0xEFFFFFFD
 PROC_PID_INIT_INO = 0xEFFFFFFC
 PROC_NET_INIT_INO = 0xEFFFFFF9
 _IDENTITY_MAP = ((0, 0, 4294967295),)  # /proc/self/uid_map of the initial user namespace
-_CREATE_AND_LEAVE = "run as root, or under `unshare -rn`"
 
 
 def cap_names(mask: int) -> tuple[str, ...]:
@@ -189,6 +188,7 @@ class Privileges:
 
     @property
     def in_initial_pidns(self) -> bool:
+        """The current pid namespace is the initial one (its fixed nsfs inode)."""
         return self.pidns_inode == PROC_PID_INIT_INO
 
     @property
@@ -209,10 +209,12 @@ class Privileges:
 
     @property
     def can_drop_to_nobody(self) -> bool:
+        """setgroups/setresgid/setresuid to 65534 would succeed (requirement 'nobody')."""
         return not self._nobody_missing()
 
     @property
     def can_create_userns(self) -> bool:
+        """An unprivileged process may create a user namespace here (requirement 'userns'; rootless mode)."""
         return not self._userns_missing()
 
     # -- requirements -------------------------------------------------------------------------------
@@ -220,11 +222,10 @@ class Privileges:
         """What *requirement* lacks here, named precisely (capability, namespace, sysctl), or None."""
         if requirement == "netns":
             if not self.can_create_netns:
-                return ("CAP_SYS_ADMIN (unshare(CLONE_NEWNET) needs it over this process's user namespace): "
-                        + _CREATE_AND_LEAVE)
+                return "CAP_SYS_ADMIN (unshare(CLONE_NEWNET) needs it over this process's user namespace)"
             if not self.can_return_from_netns:
                 return ("CAP_SYS_ADMIN over the user namespace that owns this network namespace (setns back would "
-                        f"fail): {_CREATE_AND_LEAVE}")
+                        "fail)")
             return None
         if requirement == "init_userns":
             return None if self.in_initial_userns else (

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 _T = TypeVar("_T")
 
 __all__ = ["CONTEXTS", "NOBODY", "ChildError", "Context", "PrivilegeError", "PrivilegeUnavailable", "UserNetNS",
-           "bounding_set", "capeff", "context", "require", "run_as"]
+           "bounding_set", "capeff", "context", "enter_userns", "require", "run_as"]
 
 
 class PrivilegeError(RuntimeError):
@@ -126,6 +126,21 @@ def _write(path: str, text: str) -> None:
         f.write(text)
 
 
+def enter_userns(uid: int, gid: int, *, new_netns: bool) -> None:
+    """Become root of a new user namespace (and, with *new_netns*, of a network namespace it owns).
+
+    unshare(CLONE_NEWUSER[|CLONE_NEWNET]); root inside maps to *uid*/*gid* outside, the one mapping an
+    unprivileged process may write itself, once setgroups() is denied.  The caller must be
+    single-threaded (unshare(CLONE_NEWUSER) is EINVAL otherwise).  OSError on failure.
+    """
+    calls.unshare(C.CLONE_NEWUSER | (C.CLONE_NEWNET if new_netns else 0))
+    _write("/proc/self/uid_map", f"0 {uid} 1")
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/gid_map", f"0 {gid} 1")
+    calls.setresgid(0, 0, 0)
+    calls.setresuid(0, 0, 0)
+
+
 def _become(ctx: Context) -> None:
     """In the child: take the privileges of *ctx*, then prove it."""
     bounding = bounding_set()
@@ -140,13 +155,7 @@ def _become(ctx: Context) -> None:
             calls.capset(mask, mask, 0)
         if ctx.userns:
             calls.prctl(C.PR_SET_DUMPABLE, 1)  # setresuid made us non-dumpable: /proc/self/*_map would be root's
-            flags = C.CLONE_NEWUSER | (C.CLONE_NEWNET if ctx.userns == "own_netns" else 0)
-            calls.unshare(flags)
-            _write("/proc/self/uid_map", f"0 {NOBODY} 1")
-            _write("/proc/self/setgroups", "deny")
-            _write("/proc/self/gid_map", f"0 {NOBODY} 1")
-            calls.setresgid(0, 0, 0)
-            calls.setresuid(0, 0, 0)
+            enter_userns(NOBODY, NOBODY, new_netns=ctx.userns == "own_netns")
     want, got = ctx.expected_capeff(bounding), capeff()
     if got != want:
         raise PrivilegeError(f"context {ctx.name}: CapEff is {got:#x}, expected {want:#x}")

@@ -7,7 +7,7 @@ to a profile.  Two profiles can then be compared with :func:`diff_profiles`.
 See docs/profile.md for the format and the key families.
 
     schema     keys and values: validation, JSON-strict comparison
-    identity   the machine: kernel release and headers version
+    identity   the machine: kernel release and headers version; the run context (rootless, init_netns)
     io         build a profile, write it atomically, load and check one
     diff       compare two profiles and format the comparison
 """
@@ -15,7 +15,7 @@ See docs/profile.md for the format and the key families.
 from __future__ import annotations
 
 from .diff import diff_profiles, format_diff, has_differences
-from .identity import headers_version, kernel_identity
+from .identity import HOST_RUN, headers_version, kernel_identity, run_context, run_of
 from .io import ProfileError, build_profile, load_profile, write_profile
 from .schema import (
     SCHEMA,
@@ -38,6 +38,9 @@ __all__ = [
     "show_value",
     "kernel_identity",
     "headers_version",
+    "HOST_RUN",
+    "run_context",
+    "run_of",
     "build_profile",
     "write_profile",
     "load_profile",

@@ -12,7 +12,7 @@ import os
 import tempfile
 from typing import Any
 
-from .identity import headers_version, kernel_identity
+from .identity import headers_version, kernel_identity, run_context
 from .readfile import FileRefused, read_regular_file
 from .schema import DOCUMENT, SCHEMA, TEST_COUNTS, normalise_value, validate_key, validate_value
 from .terminal import printable
@@ -36,11 +36,13 @@ def _normalise_tests(tests: dict[str, Any] | None) -> dict[str, int]:
     return out
 
 
-def build_profile(observations: dict[str, Any], tests: dict[str, Any] | None) -> dict[str, Any]:
+def build_profile(observations: dict[str, Any], tests: dict[str, Any] | None,
+                  run: dict[str, bool] | None = None) -> dict[str, Any]:
     """A complete profile for the running machine.
 
     Every key and value is validated (TypeError/ValueError on a bad one).
-    *tests* gives the passed/failed/skipped counts (missing ones are 0).
+    *tests* gives the passed/failed/skipped counts (missing ones are 0); *run* the run context
+    (identity.run_context() of this process when None).
     """
     obs = {}
     for key, value in observations.items():
@@ -54,6 +56,7 @@ def build_profile(observations: dict[str, Any], tests: dict[str, Any] | None) ->
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "observations": obs,
         "tests": _normalise_tests(tests),
+        "run": dict(run_context() if run is None else run),
     }
 
 

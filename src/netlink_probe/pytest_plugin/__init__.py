@@ -9,11 +9,15 @@ netlink_probe.pytest_plugin``).  It gives
 * the ``observe`` fixture, a callable ``observe(key, value)``, and the
   module-level :func:`record` with the same signature for helper code;
 * a per-area summary (one line per test module, with skip reasons) at the
-  end of the terminal report.
+  end of the terminal report;
+* ``--rootless`` (re-enter as root of a new user namespace owning a new
+  network namespace) and ``--allow-all-skipped``, with a header line naming
+  the run context when it is not the host's (run_mode, docs/running.md).
 
     recorder   the observations of one process; what xdist workers hand over
     outcomes   passed/failed/skipped per test, and per area for the summary
     session    the per-session plugin object: counting, merging, writing, summary
+    run_mode   --rootless (the re-exec) and --allow-all-skipped
 
 Under pytest-xdist each worker hands its observations to the controller
 through ``config.workeroutput``; the controller merges them in
@@ -28,9 +32,11 @@ from collections.abc import Callable
 import pytest
 
 from .recorder import Recorder, current_recorder, new_recorder, record
+from .run_mode import add_options, enter_rootless_if_asked, report_header
 from .session import ProfileSession
 
-__all__ = ["record", "Recorder", "current_recorder", "observe"]
+__all__ = ["record", "Recorder", "current_recorder", "observe", "pytest_addoption", "pytest_cmdline_main",
+           "pytest_configure", "pytest_report_header"]
 
 _SESSION_PLUGIN = "netlink_probe_session"
 
@@ -42,6 +48,7 @@ def observe() -> Callable[[str, object], None]:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """--profile PATH, --rootless, --allow-all-skipped."""
     group = parser.getgroup("netlink-probe")
     group.addoption(
         "--profile",
@@ -51,9 +58,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the observation profile (JSON, see docs/profile.md) to PATH, "
         "also when tests fail",
     )
+    add_options(group)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """--rootless: re-execute in a new user + network namespace before the session (and its workers) start."""
+    enter_rootless_if_asked(config)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """The run context, when the suite does not look from the host's initial namespaces."""
+    return report_header(config)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """A fresh recorder and the per-session plugin object (once per session)."""
     recorder = new_recorder()
     if config.pluginmanager.get_plugin(_SESSION_PLUGIN) is None:
         config.pluginmanager.register(ProfileSession(config, recorder), _SESSION_PLUGIN)
