@@ -1,7 +1,11 @@
 """The API reference: every public name has a docstring, and docs/api.md is what scripts/api-docs writes now."""
 
+import ast
 import dataclasses
 import functools
+import importlib
+import importlib.util
+import re
 import subprocess
 import sys
 import types
@@ -39,6 +43,20 @@ def test_script_check_mode_agrees():
     run = subprocess.run([sys.executable, str(REPO / "scripts" / "api-docs"), "--check"],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
+
+
+def test_readme_library_example_compiles_and_its_imports_resolve():
+    """Running it needs root (it creates a namespace); its names, at least, must exist."""
+    readme = (REPO / "README.md").read_text()
+    (example,) = re.findall(r"```python\n(.*?)```", readme, re.S)
+    tree = ast.parse(example)
+    imports = [n for n in tree.body if isinstance(n, ast.ImportFrom)]
+    assert imports
+    for node in imports:
+        module = importlib.import_module(node.module)
+        for alias in node.names:
+            assert hasattr(module, alias.name) or importlib.util.find_spec(f"{node.module}.{alias.name}"), \
+                f"README: from {node.module} import {alias.name}"
 
 
 # -- the checker itself, on a synthetic module -----------------------------------------------------
@@ -127,10 +145,10 @@ def test_checker_flags_a_module_without_docstring_or_all():
 
 def test_render_shows_signatures_bare_annotations_and_escapes_html():
     def scale(x: "int", factor: "float" = 2.0) -> "float":
-        """Scale *x* for a <unit>, see `a<b`.
+        """Scale *x* for a <unit>, see `a<b` and ``c<d``.
 
         Second paragraph, not in the summary."""
 
     text = apidoc.render([_module(scale=scale)])
-    assert "- `scale(x: int, factor: float = 2.0) -> float`: Scale *x* for a \\<unit>, see `a<b`." in text
+    assert "- `scale(x: int, factor: float = 2.0) -> float`: Scale *x* for a \\<unit>, see `a<b` and ``c<d``." in text
     assert "Second paragraph" not in text

@@ -27,8 +27,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["GROUPS", "Member", "Name", "api_names", "docstring", "main", "members",
-           "missing_docstrings", "public_modules", "render"]
+__all__ = ["GROUPS", "Member", "Name", "Named", "api_names", "docstring", "main", "members",
+           "missing_docstrings", "named_objects", "public_modules", "render"]
 
 PACKAGE = "netlink_probe"
 
@@ -51,6 +51,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("testing: stand-ins and tooling", ("testing", "apidoc")),
 )
 _OTHER = "Other modules"
+_CODE_OR_LT = re.compile(r"(`+).+?\1|<")  # a code span (`x`, ``x``), kept whole, or a bare "<"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # object reprs in defaults: stable text only
 
 
@@ -140,20 +141,35 @@ def _bare(annotation: Any) -> Any:
     return _Text(annotation) if isinstance(annotation, str) else annotation
 
 
-def _signature(obj: Any, *, drop_first: bool = False) -> str:
+Named = dict[int, str]  # id(object) -> the public name it has (`named_objects`)
+
+
+def named_objects(names: Iterable[Name]) -> Named:
+    """Public data objects by identity, so a default shows as ``PLAIN``, not ``<...Palette object>``.
+
+    Values of plain types (numbers, strings, tuples, None) are left out: equal ones are shared."""
+    plain = (int, float, str, bytes, tuple, frozenset, type(None))
+    return {id(n.obj): n.name for n in names if n.kind == "data" and not isinstance(n.obj, plain)
+            and not inspect.ismodule(n.obj)}
+
+
+def _signature(obj: Any, *, drop_first: bool = False, named: Named | None = None) -> str:
     try:
         sig = inspect.signature(obj)
     except (TypeError, ValueError):  # builtins and C types without text signatures
         return ""
-    params = list(sig.parameters.values())[1 if drop_first else 0:]
-    sig = sig.replace(parameters=[p.replace(annotation=_bare(p.annotation)) for p in params],
+    named = named or {}
+    params = [p.replace(annotation=_bare(p.annotation),
+                        default=_Text(named[id(p.default)]) if id(p.default) in named else p.default)
+              for p in list(sig.parameters.values())[1 if drop_first else 0:]]
+    sig = sig.replace(parameters=params,
                       return_annotation=(inspect.Signature.empty if inspect.isclass(obj)
                                          else _bare(sig.return_annotation)))
     return _ADDRESS.sub("", str(sig))
 
 
-def members(cls: type) -> list[Member]:
-    """The public methods and properties *cls* defines itself, in definition order."""
+def members(cls: type, named: Named | None = None) -> list[Member]:
+    """The public methods and properties *cls* defines itself, in definition order (*named*: see `named_objects`)."""
     out = []
     for name, raw in cls.__dict__.items():
         if name.startswith("_"):
@@ -173,7 +189,7 @@ def members(cls: type) -> list[Member]:
         else:
             continue  # fields, enum members, nested data
         doc = inspect.getdoc(func) or ""  # an override without its own text shows the base method's
-        out.append(Member(name, kind, func, _signature(func, drop_first=drop), doc))
+        out.append(Member(name, kind, func, _signature(func, drop_first=drop, named=named), doc))
     return out
 
 
@@ -200,8 +216,7 @@ def missing_docstrings(modules: Iterable[ModuleType]) -> dict[str, list[str]]:
 def _summary(doc: str) -> str:
     """The first paragraph as one line, with "<" escaped outside code spans (GitHub would take it for HTML)."""
     line = " ".join(doc.strip().split("\n\n")[0].split())
-    parts = line.split("`")
-    return "`".join(p if i % 2 else p.replace("<", "\\<") for i, p in enumerate(parts))
+    return _CODE_OR_LT.sub(lambda m: "\\<" if m.group(0) == "<" else m.group(0), line)
 
 
 def _group(module: str) -> str:
@@ -222,7 +237,7 @@ def _header_constants(module: ModuleType) -> set[str]:
     return set(getattr(module, "NAMES", ())) if module.__name__ == f"{PACKAGE}.constants" else set()
 
 
-def _render_module(m: ModuleType, names: list[Name]) -> Iterator[str]:
+def _render_module(m: ModuleType, names: list[Name], named: Named) -> Iterator[str]:
     yield f"### `{m.__name__}`"
     yield ""
     yield _summary(docstring(m)) or "*(no module docstring)*"
@@ -231,19 +246,18 @@ def _render_module(m: ModuleType, names: list[Name]) -> Iterator[str]:
     classes = [n for n in names if n.kind == "class" and n.owner == m.__name__]
     elsewhere = [n for n in names if n.kind != "data" and n.owner != m.__name__]
     header = _header_constants(m)
-    data = [n.name for n in names if n.kind == "data" and n.name not in header
-            and not inspect.ismodule(n.obj)]
-    submodules = [n.name for n in names if inspect.ismodule(n.obj)]
+    submodules = [n.name for n in names if inspect.ismodule(n.obj) and n.obj.__name__ == f"{m.__name__}.{n.name}"]
+    data = [n.name for n in names if n.kind == "data" and n.name not in header and n.name not in submodules]
     if functions:
         for n in functions:
-            yield f"- `{n.name}{_signature(n.obj)}`: {_summary(docstring(n.obj)) or '*(undocumented)*'}"
+            yield f"- `{n.name}{_signature(n.obj, named=named)}`: {_summary(docstring(n.obj)) or '*(undocumented)*'}"
         yield ""
     for n in classes:
-        yield f"#### class `{n.name}{_signature(n.obj)}`"
+        yield f"#### class `{n.name}{_signature(n.obj, named=named)}`"
         yield ""
         yield _summary(docstring(n.obj)) or "*(undocumented)*"
         yield ""
-        listed = members(n.obj)
+        listed = members(n.obj, named)
         for mb in listed:
             tag = "" if mb.kind == "method" else f" *({mb.kind})*"
             yield f"- `{mb.name}{mb.signature}`{tag}: {_summary(mb.doc) or '*(undocumented)*'}"
@@ -267,6 +281,7 @@ def render(modules: Iterable[ModuleType] | None = None) -> str:
     """docs/api.md: each layer's modules, their classes (with methods) and functions, signature and summary."""
     modules = public_modules() if modules is None else list(modules)
     names = api_names(modules)
+    named = named_objects(names)
     by_group: dict[str, list[ModuleType]] = {}
     for m in modules:
         by_group.setdefault(_group(m.__name__), []).append(m)
@@ -279,7 +294,7 @@ def render(modules: Iterable[ModuleType] | None = None) -> str:
     for title in titles:
         lines += [f"## {title}", ""]
         for m in by_group[title]:
-            lines += _render_module(m, [n for n in names if n.module == m.__name__])
+            lines += _render_module(m, [n for n in names if n.module == m.__name__], named)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
