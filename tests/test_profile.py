@@ -271,6 +271,67 @@ def test_format_diff_grouped_by_family():
     assert lines[-1] == "5 differences: 3 changed, 1 only in A, 1 only in B; 5 identical"
 
 
+def with_run(prof, **run):
+    prof["run"] = run
+    return prof
+
+
+def test_diff_across_run_contexts_reports_one_sided_keys_as_not_comparable():
+    """A rootless run skips the perm.* contexts: those keys are not comparable, not differences."""
+    host = with_run(make(A_OBS, "6.1.0"), rootless=False, init_netns=True)
+    rootless_obs = {k: v for k, v in A_OBS.items() if k != "protocol.99.socket"}
+    rootless = with_run(make(rootless_obs, "6.1.0"), rootless=True, init_netns=False)
+    d = P.diff_profiles(host, rootless)
+    assert d["only_a"] == d["only_b"] == d["changed"] == {}
+    assert d["not_comparable"] == {"a": {"protocol.99.socket": "EPROTONOSUPPORT"}, "b": {}}
+    assert d["run"] == {"a": {"rootless": False, "init_netns": True}, "b": {"rootless": True, "init_netns": False}}
+    assert not P.has_differences(d)
+    text = P.format_diff(d, "host.json", "rootless.json")
+    assert "run: host" in text and "run: rootless, not init_netns" in text
+    assert "[not comparable: run context differs] 1 only in A, 0 only in B" in text
+    assert text.splitlines()[-1] == ("no behavioural differences (8 observations identical; 1 not comparable "
+                                     "(run context differs))")
+
+
+def test_diff_across_run_contexts_still_reports_changed_common_keys():
+    host = with_run(make(A_OBS, "6.1.0"), rootless=False, init_netns=True)
+    changed = dict(A_OBS, **{"ack.capped": 1})
+    del changed["protocol.99.socket"]
+    rootless = with_run(make(changed, "6.1.0"), rootless=True)
+    d = P.diff_profiles(host, rootless)
+    assert d["changed"] == {"ack.capped": [True, 1]}
+    assert P.has_differences(d)
+    assert P.format_diff(d, "a", "b").splitlines()[-1] == (
+        "1 difference: 1 changed, 0 only in A, 0 only in B; 7 identical, 1 not comparable (run context differs)")
+
+
+def test_a_profile_without_a_run_context_is_a_host_run_and_same_contexts_compare_as_before():
+    old = make(A_OBS, "6.1.0")
+    del old["run"]
+    assert P.run_of(old) == P.HOST_RUN == {"rootless": False, "init_netns": True}
+    new = with_run(make(B_OBS, "6.8.0"), rootless=False, init_netns=True)
+    d = P.diff_profiles(old, new)
+    assert d["only_a"] == {"protocol.99.socket": "EPROTONOSUPPORT"} and d["not_comparable"] == {"a": {}, "b": {}}
+
+
+def test_cli_diff_exit_status_ignores_keys_of_one_run_context(tmp_path, capsys):
+    host = write(tmp_path, "host.json", with_run(make(A_OBS), rootless=False, init_netns=True))
+    only_common = {k: v for k, v in A_OBS.items() if k != "protocol.99.socket"}
+    rl = write(tmp_path, "rootless.json", with_run(make(only_common), rootless=True, init_netns=False))
+    assert main(["diff", host, rl]) == 0
+    assert "not comparable" in capsys.readouterr().out
+    assert main(["diff", host, rl, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["different"] is False and out["not_comparable"]["a"] == {"protocol.99.socket": "EPROTONOSUPPORT"}
+
+
+def test_the_run_context_is_checked_by_the_schema(tmp_path):
+    prof = with_run(make(A_OBS), rootless="yes")
+    path = write(tmp_path, "bad.json", prof)
+    with pytest.raises(P.ProfileError, match=r"run\.rootless: expected a boolean"):
+        P.load_profile(path)
+
+
 # -- netlink-probe diff ------------------------------------------------------
 
 def test_cli_diff_exit_codes(tmp_path, capsys):

@@ -287,7 +287,28 @@ def test_profile_directory_missing(project):
 
 def test_help_lists_option(project):
     result = run(project, "--help")
-    result.stdout.fnmatch_lines(["*--profile=PATH*"])
+    result.stdout.fnmatch_lines(["*--profile=PATH*", "*--rootless*", "*--allow-all-skipped*"])
+
+
+def test_run_mode_options_and_environment(project, monkeypatch):
+    """--allow-all-skipped or NETLINK_PROBE_ALLOW_ALL_SKIPPED=1; --rootless is off by default."""
+    from netlink_probe.pytest_plugin import run_mode
+
+    class Config:
+        def __init__(self, **opts):
+            self.opts = opts
+
+        def getoption(self, name, default=None):
+            return self.opts.get(name, default)
+
+    monkeypatch.delenv(run_mode.ALLOW_ALL_SKIPPED_ENV, raising=False)
+    assert not run_mode.all_skipped_allowed(Config())
+    assert run_mode.all_skipped_allowed(Config(netlink_probe_allow_all_skipped=True))
+    monkeypatch.setenv(run_mode.ALLOW_ALL_SKIPPED_ENV, "1")
+    assert run_mode.all_skipped_allowed(Config())
+    monkeypatch.setenv(run_mode.ALLOW_ALL_SKIPPED_ENV, "0")
+    assert not run_mode.all_skipped_allowed(Config())
+    run_mode.enter_rootless_if_asked(Config())  # not asked: nothing happens
 
 
 # -- the recorder, in process -------------------------------------------------
