@@ -5,10 +5,12 @@ path with O_PATH, reads what the kernel calls the file through
 /proc/self/fd/N, and only then reopens it for reading.  These tests pin the
 kernel behaviour that design rests on, then the library's and the command's
 answers, as root (setns needs CAP_SYS_ADMIN; without it the command says so
-first: tests/test_cli_bad_input.py).
+first: tests/test_cli_bad_input.py): bad paths are bad use (exit 2), paths
+this caller may not open or enter are "permission denied" (exit 1).
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -118,3 +120,63 @@ def test_cli_refuses_a_fifo_as_netns_in_one_line(fifo, command):
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in p.stderr
     assert "is not a network namespace (a FIFO" in lines[0]
+
+
+def _dump_links_captured(path: str) -> tuple[int, str]:
+    """`netlink-probe dump links --netns PATH` in-process: (exit status, stderr)."""
+    import contextlib
+    import io
+
+    from netlink_probe.cli import main
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        rc = main(["dump", "links", "--netns", path])
+    return rc, err.getvalue()
+
+
+@pytest.mark.parametrize("context", ["nobody+CAP_SYS_ADMIN", "userns_root_own_netns", "userns_root_init_netns"])
+def test_cli_reports_a_namespace_it_may_not_open_or_enter_as_permission_denied(netns, run_as, context):
+    """proc_fd_permission / proc_ns_get_link (ptrace_may_access) and setns's ns_capable(CAP_SYS_ADMIN): a --netns
+    path that exists but this caller may not open or enter is "permission denied", exit 1 -- not "does not exist"."""
+    rc, err = run_as(context, _dump_links_captured, netns.path)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert "permission denied" in lines[0].lower() and "does not exist" not in lines[0], lines[0]
+    assert rc == 1, lines[0]
+
+
+def _in_private_mount_namespace(script: str) -> subprocess.CompletedProcess:
+    """*script* (sh) in a new mount namespace (`unshare -m`, private propagation): its mounts never reach the host."""
+    return subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-ec", script], capture_output=True,
+                          text=True, timeout=60, env=ENV)
+
+
+def test_cli_accepts_a_bind_mounted_namespace_as_ip_netns_add_makes_them(netns, tmp_path):
+    """nsfs: a namespace file bind-mounted elsewhere (/run/netns/NAME by `ip netns add`) keeps its nsfs device,
+    but its /proc/self/fd link reads the mount's path, not net:[INODE]; the command still opens it."""
+    where = tmp_path / "ns"
+    where.touch()
+    p = _in_private_mount_namespace(f"mount --bind {netns.path} {where}; "
+                                    f"exec {sys.executable} -m netlink_probe dump links --json --netns {where}")
+    assert p.returncode == 0, p.stderr
+    assert [d["ifname"] for d in json.loads(p.stdout)] == ["lo"]  # the fresh namespace, not the host's
+
+
+def test_cli_refuses_a_bind_mounted_namespace_of_another_type(tmp_path):
+    """NS_GET_NSTYPE on a bind-mounted nsfs file: a UTS namespace is refused as not a network namespace (exit 2)."""
+    where = tmp_path / "ns"
+    where.touch()
+    p = _in_private_mount_namespace(f"mount --bind /proc/self/ns/uts {where}; "
+                                    f"exec {sys.executable} -m netlink_probe dump links --netns {where}")
+    lines = p.stderr.strip().splitlines()
+    assert p.returncode == 2 and len(lines) == 1 and "is not a network namespace" in lines[0], p.stderr
+
+
+def test_cli_reports_a_namespace_it_may_open_but_not_enter_as_permission_denied(netns, run_as):
+    """setns -> netns_install: ns_capable(netns->user_ns, CAP_SYS_ADMIN) fails for root of a user namespace that does
+    not own the target (the fd is inherited, so opening works): EPERM is "permission denied", not "not a network
+    namespace"."""
+    rc, err = run_as("userns_root_own_netns", _dump_links_captured, f"/proc/self/fd/{netns.fd}")
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "permission denied: setns()" in lines[0] and "EPERM" in lines[0], err
+    assert "is not a network namespace" not in lines[0] and rc == 1

@@ -10,6 +10,7 @@ a stable snapshot: ip before and after ours must agree.
 """
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import subprocess
@@ -18,7 +19,7 @@ import time
 
 import pytest
 from support.compare import pair_up
-from support.iproute2 import ip_json
+from support.iproute2 import have_ip, ip, ip_json
 from support.linkwatch import settle
 
 import netlink_probe
@@ -163,3 +164,50 @@ def test_dump_links_readable_output_lists_every_link_like_ip(topology):
         assert line.startswith(f"{link['ifindex']}: {link['ifname']}")
         assert f" mtu {link['mtu']} " in line
         assert "<" + ",".join(link["flags"]) + ">" in line
+
+
+def cli_text(ns, *args: str) -> str:
+    """`python3 -m netlink_probe ARGS --netns <ns path>` (readable output, no colour), its stdout."""
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    p = subprocess.run([sys.executable, "-m", "netlink_probe", *args, "--netns", ns.path, "--color", "never"],
+                       capture_output=True, text=True, timeout=60, env=env)
+    assert p.returncode == 0, f"netlink-probe {' '.join(args)} failed ({p.returncode}): {p.stderr.strip()}"
+    return p.stdout
+
+
+def stable_text(ns, ip_args: tuple, cli_args: tuple, tries: int = 6) -> tuple[list[str], list[str]]:
+    """(ip's lines, ours), trailing blanks dropped, taken while `ip ARGS` printed the same before and after."""
+    def lines(text: str) -> list[str]:
+        return [line.rstrip() for line in text.splitlines()]
+    for _ in range(tries):
+        before = ip(ns, *ip_args, check=True).stdout
+        ours = cli_text(ns, *cli_args)
+        if ip(ns, *ip_args, check=True).stdout == before:
+            return lines(before), lines(ours)
+        time.sleep(0.3)
+    pytest.fail(f"`ip {' '.join(ip_args)}` kept changing over {tries} tries")
+
+
+@pytest.mark.parametrize("family", [None, "inet", "inet6"])
+def test_dump_addrs_readable_output_is_ip_addr_grouped_by_link(topology, family):
+    """rtnl_fill_ifinfo + inet_fill_ifaddr / inet6_fill_ifaddr: `dump addrs` prints what `ip addr` prints, each
+    link then its addresses (with --family: `ip -4 addr`/`ip -6 addr`, only links that hold one)."""
+    if not have_ip():
+        pytest.skip("iproute2's ip or util-linux's nsenter is not installed")
+    flag = {None: (), "inet": ("-4",), "inet6": ("-6",)}[family]
+    theirs, ours = stable_text(topology, (*flag, "addr", "show"),
+                               ("dump", "addrs", *(("--family", family) if family else ())))
+    assert any(line.startswith("    inet") for line in theirs)
+    assert ours == theirs, "\n".join(difflib.unified_diff(theirs, ours, "ip addr", "netlink-probe", lineterm=""))
+
+
+@pytest.mark.parametrize("family", ["inet", "inet6"])
+def test_dump_routes_readable_output_names_protocol_scope_and_table_like_ip(topology, family):
+    """fib_dump_info / rt6_fill_node: `dump routes --table all` shows proto, scope, table and type by
+    the names `ip route show table all` uses (rt_protos, rt_scopes, rt_tables), never numbers."""
+    if not have_ip():
+        pytest.skip("iproute2's ip or util-linux's nsenter is not installed")
+    theirs, ours = stable_text(topology, ("-4" if family == "inet" else "-6", "route", "show", "table", "all"),
+                               ("dump", "routes", "--family", family, "--table", "all"))
+    assert any(" table local " in line and " proto kernel " in line for line in theirs)
+    assert ours == theirs, "\n".join(difflib.unified_diff(theirs, ours, "ip route", "netlink-probe", lineterm=""))

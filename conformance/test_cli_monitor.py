@@ -8,6 +8,10 @@ command must report the same groups through NETLINK_PKTINFO.
 """
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 import time
 
 import pytest
@@ -15,8 +19,10 @@ import pytest
 from netlink_probe import NetNS, Socket, rtnl
 from netlink_probe import constants as C
 from netlink_probe import kernel_info
+from netlink_probe.iproute2.monitor import default_groups
 from netlink_probe.kernel_info import group_range
-from support.monitor import Monitor
+from support.iproute2 import have_ip
+from support.monitor import REPO, Monitor
 
 def veth_up_with_addresses(ns) -> None:
     """The trigger (shared with kernel-info's probe)."""
@@ -95,3 +101,93 @@ def test_monitor_all_nsid_shows_the_nsid_of_a_peer_namespace(netns_pair):
     assert recs, "no notification from the peer namespace"
     assert {(r["nsid"], r["group"], r["type"]) for r in recs} == {(7, C.RTNLGRP_LINK, "RTM_NEWLINK")}
     assert {r["object"]["ifname"] for r in recs} <= {"far-a", "far-b"}
+
+
+def test_monitor_without_group_listens_to_the_groups_of_ip_monitor(netns):
+    """rtnetlink_bind accepts every group `ip monitor` joins (ipmonitor.c, IPMON_L_ALL: 16 by bind() mask,
+    RTNLGRP_NEXTHOP and RTNLGRP_STATS by NETLINK_ADD_MEMBERSHIP); link, address and route events arrive on them,
+    and nothing from a group ip leaves out (RTNLGRP_IPV4_MCADDR and the like, kernels >= 6.13)."""
+    mon = Monitor("--netns", netns.path, "--timeout", "3")
+    joined = [int(g) for g in re.findall(r"(\d+) \(RTNLGRP_", mon.ready_line.split(" in ")[0])]
+    assert joined == default_groups(), mon.ready_line
+    veth_up_with_addresses(netns)
+    recs = mon.records()
+    groups = {r["group"] for r in recs}
+    assert {C.RTNLGRP_LINK, C.RTNLGRP_IPV4_IFADDR, C.RTNLGRP_IPV6_IFADDR, C.RTNLGRP_IPV4_ROUTE} <= groups, groups
+    assert groups <= set(default_groups()), groups
+
+
+def run_text_monitor(netns, trigger, *args: str) -> list[str]:
+    """`netlink-probe monitor ARGS --netns NS` in text mode: started, *trigger*(netns) once it listens, its lines."""
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    p = subprocess.Popen([sys.executable, "-m", "netlink_probe", "monitor", *args, "--netns", netns.path,
+                          "--color", "never"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        ready = p.stderr.readline()  # the listening line: the groups are joined
+        assert ready.startswith("listening on"), ready + p.stderr.read()
+        trigger(netns)
+        out, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0, err
+    return out.splitlines()
+
+
+def ip_monitor_lines(netns, trigger, *args: str) -> list[str]:
+    """`ip ARGS monitor link` in *netns* (through nsenter) around *trigger*: its lines."""
+    p = subprocess.Popen(["nsenter", f"--net={netns.path}", "ip", *args, "monitor", "link"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)  # ip says nothing when it listens
+        trigger(netns)
+        time.sleep(0.5)
+    finally:
+        p.terminate()
+        out, _ = p.communicate(timeout=10)
+    return out.splitlines()
+
+
+def add_veth(ns, a: str, b: str) -> None:
+    """A veth pair in *ns*: a link event for `ip monitor`."""
+    with rtnl.Rtnl(ns) as r:
+        r.add_veth(a, b)
+
+
+TIMESTAMP = re.compile(r"Timestamp: (Mon|Tue|Wed|Thu|Fri|Sat|Sun) \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} \d{1,6} usec")
+SHORT = re.compile(r"\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\] ")
+
+
+def test_monitor_t_prints_ip_t_monitors_timestamp_line_before_each(netns):
+    """rtnl_notify(RTNLGRP_LINK) as `ip -t monitor` shows it: a 'Timestamp: <asctime> N usec' line, then the event."""
+    if not have_ip():
+        pytest.skip("iproute2's ip or util-linux's nsenter is not installed")
+    ours = run_text_monitor(netns, veth_up_with_addresses, "-t", "--group", "link", "--count", "2", "--timeout", "10")
+    assert len(ours) == 4 and all(TIMESTAMP.fullmatch(line) for line in ours[::2]), ours
+    assert all(line.startswith("[group 1 RTNLGRP_LINK] RTM_NEWLINK") for line in ours[1::2]), ours
+    theirs = ip_monitor_lines(netns, lambda ns: add_veth(ns, "ts-a", "ts-b"), "-t")
+    stamps = [line for line in theirs if line.startswith("Timestamp:")]
+    assert stamps and all(TIMESTAMP.fullmatch(line) for line in stamps), theirs  # the same format as ip's
+
+
+def test_monitor_ts_prefixes_ip_ts_monitors_short_timestamp(netns):
+    """rtnl_notify(RTNLGRP_LINK) as `ip -ts monitor` shows it: '[YYYY-MM-DDTHH:MM:SS.UUUUUU] ' before the event."""
+    ours = run_text_monitor(netns, veth_up_with_addresses, "--ts", "--group", "link", "--count", "1",
+                            "--timeout", "10")
+    assert len(ours) == 1 and SHORT.match(ours[0]) and "] [group 1 RTNLGRP_LINK] RTM_NEWLINK" in ours[0], ours
+    if have_ip():
+        theirs = ip_monitor_lines(netns, lambda ns: add_veth(ns, "ts-c", "ts-d"), "-ts")
+        assert theirs and SHORT.match(theirs[0]), theirs
+
+
+def test_monitor_text_names_scope_family_table_and_protocol(netns):
+    """inet_rtm_newaddr -> rtmsg_ifa, fib_table_insert -> rtmsg_fib: the text line names scope, family, table and
+    protocol as ip does (scope=global, family=inet, table=local, protocol=kernel), never their numbers."""
+    lines = run_text_monitor(netns, veth_up_with_addresses, "--group", "ipv4_ifaddr", "--group", "ipv4_route",
+                             "--timeout", "3")
+    addr = next(line for line in lines if "RTM_NEWADDR" in line)
+    assert "family=inet " in addr and "scope=global" in addr, addr
+    route = next(line for line in lines if "RTM_NEWROUTE" in line and "table=local" in line)
+    assert "protocol=kernel" in route and "scope=host" in route and "family=inet " in route, route
+    assert not re.search(r"\b(scope|family|table|protocol)=\d", "\n".join(lines)), lines

@@ -64,10 +64,19 @@ def collect_by_link(netns: Any = None, *, family: int = C.AF_UNSPEC) -> tuple[li
                                                                               list[dict[str, Any]]]:
     """(links, addresses) read in one session, as ``ip addr`` shows them together (`addrs_by_link_text`)."""
     with Rtnl(netns) as rt:
-        links = Links(rt.dump("links").all())
+        # ip asks for the links in the address family too: for AF_INET6 the kernel answers from
+        # inet6_dump_ifinfo (name, mtu, operstate, txqlen: no qdisc, master or group), as `ip -6 addr` shows
+        links = Links(rt.dump("links", family).all())
         # ip addr shows no "mode" (IFLA_LINKMODE): print_linkinfo leaves it to `ip link`
-        return [link_json(m, links, with_linkmode=False) for m in links.messages], \
-            _objects(rt, links, "addrs", family, None)
+        objs = [link_json(m, links, with_linkmode=False) for m in links.messages]
+        if any("txqlen" not in d for d in objs):  # ip's print_queuelen asks SIOCGIFTXQLEN then: the same value
+            every = Links(rt.dump("links").all())
+            qlen = {index: q for m in every.messages
+                    for index, q in [(m.header(L.IFINFOMSG).ifi_index, m.attrs(L.IFINFOMSG.size).u32(C.IFLA_TXQLEN))]}
+            for d in objs:
+                if "txqlen" not in d and qlen.get(d["ifindex"]):
+                    d["txqlen"] = qlen[d["ifindex"]]
+        return objs, _objects(rt, links, "addrs", family, None)
 
 
 def text(what: str, objs: list[dict[str, Any]], palette: Palette = PLAIN) -> str:
