@@ -24,7 +24,8 @@ MISSING = apidoc.missing_docstrings(MODULES)
 @pytest.mark.parametrize("module", [m.__name__ for m in MODULES])
 def test_public_names_have_docstrings(module):
     """The module, each class and function of its __all__ (where it is defined) and their public methods."""
-    assert not MISSING.get(module), f"{module}: no docstring for " + ", ".join(MISSING[module])
+    missing = MISSING.get(module, [])
+    assert not missing, f"{module}: no docstring for " + ", ".join(missing)
 
 
 def test_walk_skips_private_modules_and_main():
