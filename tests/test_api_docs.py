@@ -2,6 +2,7 @@
 
 import ast
 import dataclasses
+import enum
 import functools
 import importlib
 import importlib.util
@@ -153,3 +154,15 @@ def test_render_shows_signatures_bare_annotations_and_escapes_html():
     text = apidoc.render([_module(scale=scale)])
     assert "- `scale(x: int, factor: float = 2.0) -> float`: Scale *x* for a \\<unit>, see `a<b` and ``c<d``." in text
     assert "Second paragraph" not in text
+
+
+def test_render_leaves_out_what_changes_with_the_python_version():
+    """Enum call signatures differ per version; type aliases are classes to Python 3.10: data here."""
+    class Colour(enum.Enum):
+        """Colours."""
+
+        RED = 1
+
+    text = apidoc.render([_module(Colour=Colour, Table=dict[int, str])])
+    assert "#### class `Colour`\n" in text
+    assert "Data: `Table`" in text

@@ -15,12 +15,14 @@ installed package exactly as it imports everything else.
 from __future__ import annotations
 
 import argparse
+import enum
 import functools
 import importlib
 import inspect
 import pkgutil
 import re
 import sys
+import typing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +90,8 @@ def public_modules(package: str = PACKAGE) -> list[ModuleType]:
 
 
 def _kind(obj: Any) -> str:
+    if typing.get_origin(obj) is not None:  # dict[int, str], Callable[...]: aliases (classes to Python 3.10)
+        return "data"
     if inspect.isclass(obj):
         return "class"
     if inspect.isroutine(inspect.unwrap(obj)):
@@ -154,6 +158,8 @@ def named_objects(names: Iterable[Name]) -> Named:
 
 
 def _signature(obj: Any, *, drop_first: bool = False, named: Named | None = None) -> str:
+    if inspect.isclass(obj) and issubclass(obj, enum.Enum):
+        return ""  # EnumType's call signature, which changes with every Python version
     try:
         sig = inspect.signature(obj)
     except (TypeError, ValueError):  # builtins and C types without text signatures
