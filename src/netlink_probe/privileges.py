@@ -52,6 +52,8 @@ class ChildError(RuntimeError):
 
 @dataclass(frozen=True)
 class Context:
+    """A privilege context: who the child becomes (see the module docstring for the names)."""
+
     name: str
     uid: int | None = None  # None: stay root
     caps: tuple[str, ...] = ()  # capability names kept as nobody
@@ -64,6 +66,7 @@ class Context:
         return ("nobody", *self.caps, *(("userns",) if self.userns else ()))
 
     def expected_capeff(self, bounding: int) -> int:
+        """The CapEff the child must show once in this context (*bounding*: the parent's CapBnd)."""
         if self.userns:  # create_user_ns() grants CAP_FULL_SET inside, whatever the bounding set
             return (1 << (_cap_last_cap() + 1)) - 1
         if self.uid is None:
@@ -96,6 +99,7 @@ CONTEXTS = ("root", "nobody", "nobody+CAP_NET_ADMIN", "nobody+CAP_AUDIT_READ",
 
 
 def capeff() -> int:
+    """This process's CapEff; PrivilegeError when /proc/self/status has none."""
     mask = status_mask("CapEff")
     if mask is None:
         raise PrivilegeError("no CapEff in /proc/self/status")
@@ -103,6 +107,7 @@ def capeff() -> int:
 
 
 def bounding_set() -> int:
+    """This process's capability bounding set (CapBnd), 0 when unreadable."""
     return status_mask("CapBnd") or 0
 
 
@@ -177,6 +182,7 @@ class UserNetNS:
 
     @classmethod
     def create(cls, timeout: float = 10.0) -> "UserNetNS":
+        """Make the pair (PrivilegeUnavailable before forking when this process cannot)."""
         from .netns import NetNS
 
         require("userns_root_own_netns")
@@ -209,6 +215,7 @@ class UserNetNS:
         return cls(user_fd, net)
 
     def close(self) -> None:
+        """Close both fds: the namespaces vanish unless something else holds them."""
         self.net.close()
         if self.user_fd >= 0:
             os.close(self.user_fd)

@@ -56,6 +56,7 @@ class Outcomes:
         self.reasons: dict[str, str] = {}
 
     def note(self, nodeid: str, outcome: str, reason: str | None = None) -> None:
+        """Record *outcome* for *nodeid*: a failure wins, a skip replaces a pass."""
         prev = self.status.get(nodeid)
         if prev == "failed":
             return
@@ -70,6 +71,7 @@ class Outcomes:
             self.status[nodeid] = "passed"
 
     def note_test_report(self, report: Any) -> None:
+        """Count one phase's TestReport (a pass only from the call phase)."""
         if report.failed:
             self.note(report.nodeid, "failed")
         elif report.skipped:
@@ -78,6 +80,7 @@ class Outcomes:
             self.note(report.nodeid, "passed")
 
     def note_collect_report(self, report: Any) -> None:
+        """Count a CollectReport that failed or skipped a module (as one test)."""
         # Only module-level skips and collection errors matter here.
         if report.passed:
             return
@@ -87,12 +90,14 @@ class Outcomes:
             self.note(report.nodeid, "skipped", skip_reason(report))
 
     def counts(self) -> dict[str, int]:
+        """How many tests passed, failed and were skipped."""
         out = {"passed": 0, "failed": 0, "skipped": 0}
         for st in self.status.values():
             out[st] += 1
         return out
 
     def by_area(self) -> dict[str, AreaTally]:
+        """The outcomes per area (test module), with skip reasons counted."""
         areas: dict[str, AreaTally] = {}
         for nodeid, st in self.status.items():
             a = areas.setdefault(area_of(nodeid), AreaTally())

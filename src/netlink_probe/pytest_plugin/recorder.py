@@ -45,6 +45,7 @@ class Recorder:
         self._origin: dict[str, str] = {}
 
     def record(self, key: str, value: Any, where: str | None = None) -> None:
+        """Validate and store an observation; *where* defaults to the running test's id."""
         validate_key(key)
         validate_value(value)
         value = normalise_value(value)

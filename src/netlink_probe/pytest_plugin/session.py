@@ -53,10 +53,12 @@ class ProfileSession:
     # -- counting (controller or single process) --------------------------
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Count a test phase's outcome (controller or single process)."""
         if not self.is_worker:
             self.outcomes.note_test_report(report)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """Count a module skipped or failed at collection."""
         if not self.is_worker:
             self.outcomes.note_collect_report(report)
 
@@ -64,6 +66,7 @@ class ProfileSession:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """Merge a finished xdist worker's observations (or note that it handed none over)."""
         output = getattr(node, "workeroutput", None) or {}
         name = getattr(getattr(node, "gateway", None), "id", None) or "worker"
         if WORKEROUTPUT_OBSERVATIONS not in output:
@@ -75,6 +78,7 @@ class ProfileSession:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """A worker hands its observations over; the controller writes the profile (exit 3 if it cannot)."""
         if self.is_worker:
             self.config.workeroutput.update(self.recorder.worker_output())  # type: ignore[attr-defined]
             return
@@ -91,6 +95,7 @@ class ProfileSession:
                 session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """The per-area summary, conflicts, lost workers, and where the profile went."""
         if self.is_worker:
             return
         tr = terminalreporter
