@@ -107,6 +107,7 @@ def protocol_arg(text: str) -> int:
 
 
 def protocol_name(proto: int) -> str:
+    """A netlink protocol's name (NETLINK_ROUTE), or "protocol N" for one the headers do not name."""
     return C.PROTOCOLS.get(proto, f"protocol {proto}")
 
 
@@ -176,6 +177,7 @@ group_cap_arg = _argparse_type(group_cap)
 
 
 def group_name(group: int | None, protocol: int) -> str | None:
+    """The RTNLGRP_ name of a NETLINK_ROUTE group; None for other protocols or unnamed groups."""
     if group is None or protocol != C.NETLINK_ROUTE:
         return None
     return C.RTNL_GROUPS.get(group)
@@ -186,6 +188,7 @@ FAMILIES = {"inet": C.AF_INET, "inet6": C.AF_INET6, "ipv4": C.AF_INET, "ipv6": C
 
 
 def family_arg(text: str | None) -> int:
+    """--family inet|inet6 (also ipv4, ipv6, 4, 6) -> AF_INET/AF_INET6; None -> AF_UNSPEC."""
     if text is None:
         return C.AF_UNSPEC
     try:

@@ -46,6 +46,7 @@ def read_input(data: bytes) -> tuple[bytes, str]:
 
 
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
+    """Register ``decode`` and its options."""
     p = subparsers.add_parser(
         "decode", help="decode netlink bytes (hex text or raw) from stdin",
         description="Read netlink messages from stdin (hex text or raw bytes, detected) and print them "
@@ -60,6 +61,7 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 @command("decode")
 def run(args: argparse.Namespace) -> int:
+    """Decode the bytes on stdin and print the messages, as text or a JSON list."""
     protocol = protocol_arg(args.protocol)
     raw, _kind = read_input(sys.stdin.buffer.read())
     if not raw:

@@ -21,6 +21,7 @@ from .errors import EXIT_DIFFERENT, EXIT_OK, CliError, command, reader_may_leave
 
 
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
+    """Register ``diff`` and its arguments."""
     p = subparsers.add_parser(
         "diff",
         help="compare two observation profiles",
@@ -37,6 +38,7 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 @command("diff")
 def run(args: argparse.Namespace) -> int:
+    """Compare the two profiles: 0 when they agree, 1 when they differ (bad input: CliError, 2)."""
     try:
         a = _profile.load_profile(args.a)
         b = _profile.load_profile(args.b)

@@ -22,6 +22,7 @@ _KIND = re.compile(rf"[A-Za-z0-9_.\-]{{1,{KIND_MAX}}}")
 
 
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
+    """Register ``kernel-info`` and its options."""
     p = subparsers.add_parser(
         "kernel-info", help="what the running kernel's netlink offers, measured (needs root)",
         description="Probe the running kernel: netlink protocols, multicast group ranges (ADD_MEMBERSHIP "
@@ -38,6 +39,7 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 @command("kernel-info")
 def run(args: argparse.Namespace) -> int:
+    """Probe the running kernel (needs root) and print the report, as text or JSON."""
     kinds = K.DEFAULT_KINDS
     if args.kinds is not None:
         kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
@@ -75,6 +77,7 @@ def _groups_text(g: dict[str, Any], cap: int | None = None) -> str:
 
 
 def render(info: dict[str, Any]) -> str:
+    """`kernel_info.collect`'s report as readable text."""
     lines = [f"kernel {info['kernel']}   (UAPI headers {info['headers']})", "", "netlink protocols:"]
     width = max(len(e["name"] or "") for e in info["protocols"].values()) + 2
     for p, e in info["protocols"].items():

@@ -17,12 +17,13 @@ import time
 from collections.abc import Iterable
 
 from ._common import Subparsers
-from .errors import EXIT_INTERRUPTED, CliError, command, say
+from .errors import EXIT_INTERRUPTED, EXIT_REFUSED, CliError, command, say
 
 DEFAULT_SUITE = "conformance"
 
 
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
+    """Register ``profile`` and its options."""
     p = subparsers.add_parser(
         "profile",
         help="run the conformance suite and write an observation profile",
@@ -69,6 +70,7 @@ def check_output(path: str, *, force: bool) -> str:
 
 
 def build_command(suite: str, output: str, serial: bool, extra: Iterable[str] | None) -> list[str]:
+    """The pytest command line that runs *suite* and writes the profile to *output*."""
     extra = list(extra or [])
     if extra and extra[0] == "--":
         extra = extra[1:]
@@ -81,9 +83,10 @@ def build_command(suite: str, output: str, serial: bool, extra: Iterable[str] | 
 
 @command("profile")
 def run(args: argparse.Namespace) -> int:
+    """Run the suite as root and say whether the profile was written; pytest's exit status."""
     if os.geteuid() != 0:
         raise CliError("the conformance suite needs root: run it with sudo "
-                       "(sudo netlink-probe profile -o OUT.json)")
+                       "(sudo netlink-probe profile -o OUT.json)", EXIT_REFUSED)
     suite = resolve_suite(args.suite)
     output = check_output(args.output, force=getattr(args, "force", False))
     replacing = os.path.lexists(output)

@@ -50,14 +50,17 @@ class Links:
             self.by_index[h.ifi_index] = (name, h.ifi_flags, h.ifi_type)
 
     def name(self, index: int) -> str:
+        """The name of link *index*, or "ifN" when the dump did not show it."""
         e = self.by_index.get(index)
         return e[0] if e else f"if{index}"
 
     def flags(self, index: int) -> int:
+        """The IFF_ flags of link *index* (0 when unknown)."""
         e = self.by_index.get(index)
         return e[1] if e else 0
 
     def type(self, index: int) -> int:
+        """The ARPHRD_ type of link *index* (0 when unknown)."""
         e = self.by_index.get(index)
         return e[2] if e else 0
 

@@ -51,7 +51,8 @@ def ntable_text(objs: list[dict[str, Any]], palette: Palette = PLAIN) -> str:
     """A header line (family, name, dev) and one line of parameters per table."""
     lines = []
     for d in objs:
-        head = f"{d['family']} {d.get('name', '')}" + (f" dev {palette.paint('ifname', d['dev'])}" if "dev" in d else "")
+        dev = f" dev {palette.paint('ifname', d['dev'])}" if "dev" in d else ""
+        head = f"{d['family']} {d.get('name', '')}{dev}"
         rest = " ".join(f"{k} {v}" for k, v in d.items() if k not in ("family", "name", "dev"))
         lines.append(head + "\n    " + rest)
     return "\n".join(lines)
