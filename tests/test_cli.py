@@ -69,7 +69,7 @@ def test_decode_names_type_flags_header_and_attributes_of_a_captured_address_dum
     assert rc == 0, err
     assert "2 messages" in out
     assert "RTM_NEWADDR (20) flags=MULTI (0x2)" in out
-    assert "ifaddrmsg: ifa_family=2 ifa_prefixlen=8" in out
+    assert "ifaddrmsg: ifa_family=2 (AF_INET) ifa_prefixlen=8" in out
     assert "IFA_LOCAL (2): '127.0.0.1'" in out
     assert "IFA_LABEL (3): 'lo'" in out
     assert "NLMSG_DONE (3) flags=MULTI" in out

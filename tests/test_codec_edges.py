@@ -393,3 +393,14 @@ def test_family_headers_unpack_at_their_size_and_refuse_one_byte_less(layout):
     with pytest.raises(DecodeError) as e:
         short.header(layout)
     assert e.value.offset == codec.HDRLEN and layout.name in e.value.reason
+
+
+def test_decode_text_names_the_numbers_of_family_header_fields():
+    """decode's text names family, scope, protocol, type and table by the headers' names (the number stays)."""
+    from netlink_probe.codec.describe_text import field_text
+    assert field_text("rtm_family", C.AF_INET6) == f"rtm_family={C.AF_INET6} (AF_INET6)"
+    assert field_text("family", C.AF_INET) == f"family={C.AF_INET} (AF_INET)"
+    assert field_text("ifa_scope", C.RT_SCOPE_LINK) == f"ifa_scope={C.RT_SCOPE_LINK} (RT_SCOPE_LINK)"
+    assert field_text("rtm_table", C.RT_TABLE_MAIN) == f"rtm_table={C.RT_TABLE_MAIN} (RT_TABLE_MAIN)"
+    assert field_text("rtm_protocol", 250) == "rtm_protocol=250"  # no name in the headers: the number alone
+    assert field_text("ifi_index", 2) == "ifi_index=2"

@@ -6,9 +6,30 @@ readings as text or integer when plausible.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
+from .. import constants as C
+
 _HEX_SHOWN = 32
+# Family-header fields whose numbers the headers name: field-name ending -> constant prefix.
+_NAMED_FIELDS = (("family", "AF_"), ("_scope", "RT_SCOPE_"), ("rtm_protocol", "RTPROT_"), ("rtm_type", "RTN_"),
+                 ("rtm_table", "RT_TABLE_"), ("ifi_type", "ARPHRD_"))
+
+
+@cache
+def _names(prefix: str) -> dict[int, str]:
+    return C.names_by_prefix(prefix)
+
+
+def field_text(field: str, value: Any) -> str:
+    """``name=value``, with the headers' name of the number where the field has one: ``ifa_family=2 (AF_INET)``."""
+    for suffix, prefix in _NAMED_FIELDS:
+        if field.endswith(suffix) and isinstance(value, int):
+            name = _names(prefix).get(value)
+            if name:
+                return f"{field}={value} ({name})"
+    return f"{field}={value}"
 
 
 def message_text(d: dict[str, Any]) -> str:
@@ -29,7 +50,7 @@ def message_text(d: dict[str, Any]) -> str:
             for k, v in e.get("extack", {}).items():
                 lines.append(f"    extack {k}: {v}")
     for layout, hdr in d.get("header", {}).items():
-        lines.append(f"    {layout}: " + " ".join(f"{k}={v}" for k, v in hdr.items()))
+        lines.append(f"    {layout}: " + " ".join(field_text(k, v) for k, v in hdr.items()))
     lines += attrs_text(d.get("attrs", []), "    ")
     if "payload" in d:
         lines.append(f"    payload: {d['payload']}")
@@ -87,4 +108,4 @@ def value_text(v: object) -> str:
     return str(v)
 
 
-__all__ = ["attrs_text", "message_text", "value_text"]
+__all__ = ["attrs_text", "field_text", "message_text", "value_text"]
