@@ -305,6 +305,16 @@ def test_diff_across_run_contexts_still_reports_changed_common_keys():
         "1 difference: 1 changed, 0 only in A, 0 only in B; 7 identical, 1 not comparable (run context differs)")
 
 
+@pytest.mark.parametrize("run, text", [
+    ({"rootless": False, "init_netns": True}, "host"),
+    ({"rootless": True, "init_netns": False}, "rootless, not init_netns"),
+    ({"rootless": False, "init_netns": False}, "not init_netns"),
+    ({"rootless": False}, "init_netns unknown"),
+])
+def test_run_contexts_in_words(run, text):
+    assert P.diff.run_text(run) == text
+
+
 def test_a_profile_without_a_run_context_is_a_host_run_and_same_contexts_compare_as_before():
     old = make(A_OBS, "6.1.0")
     del old["run"]

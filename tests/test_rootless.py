@@ -79,8 +79,11 @@ def _run(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Compl
 
 
 def _needs_root_and(*tools: str) -> None:
-    if os.geteuid() != 0 or not Privileges.detect().in_initial_userns:
-        pytest.skip("sets up the privileges of each case: needs root of the initial user namespace")
+    """Skip unless this process can set up each case's privileges (root of the initial user namespace)."""
+    here = Privileges.detect()
+    lacking = here.missing_all(["init_userns", "CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP"])
+    if lacking:
+        pytest.skip(f"sets up the privileges of each case: needs {lacking}")
     for tool in tools:
         if shutil.which(tool) is None:
             pytest.skip(f"needs {tool}")

@@ -88,14 +88,14 @@ def _counts(tests: dict[str, int] | None) -> str:
 
 
 def run_text(run: dict[str, Any] | None) -> str:
-    """A run context in words: 'host', 'rootless', 'rootless, not init_netns', 'init_netns unknown' ..."""
+    """A run context in words: 'host', 'rootless, not init_netns', 'not init_netns', 'init_netns unknown' ..."""
     run = run or {}
-    parts = ["rootless" if run.get("rootless") else "initial user namespace"]
+    parts = ["rootless"] if run.get("rootless") else []
     if "init_netns" not in run:
         parts.append("init_netns unknown")
     elif not run["init_netns"]:
         parts.append("not init_netns")
-    return "host" if parts == ["initial user namespace"] else ", ".join(parts)
+    return ", ".join(parts) or "host"
 
 
 def _not_comparable_lines(d: dict[str, Any]) -> list[str]:
