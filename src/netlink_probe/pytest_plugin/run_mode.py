@@ -17,7 +17,6 @@ import sys
 
 import pytest
 
-from netlink_probe import rootless
 from netlink_probe.profile import run_context
 from netlink_probe.profile.diff import run_text
 
@@ -59,6 +58,8 @@ def _command_line(config: pytest.Config) -> list[str]:
 def enter_rootless_if_asked(config: pytest.Config) -> None:
     """With --rootless, re-execute this pytest in a new user + network namespace (once: not in workers,
     not after the re-exec); UsageError naming why when that cannot be done."""
+    from netlink_probe import rootless  # the compiled binding: loaded when a run asks for it
+
     if not config.getoption("netlink_probe_rootless", False) or rootless.entered() or hasattr(config, "workerinput"):
         return
     argv = _command_line(config)
@@ -70,6 +71,8 @@ def enter_rootless_if_asked(config: pytest.Config) -> None:
 
 def report_header(config: pytest.Config) -> list[str]:
     """One header line saying from where the suite looks at the kernel, unless it is the host."""
+    from netlink_probe import rootless
+
     ids = rootless.outside_ids()
     context = run_context()
     text = run_text(context)
