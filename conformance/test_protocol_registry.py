@@ -10,7 +10,7 @@ import pytest
 from support.probes import (MAX_LINKS, NEGATIVE_PROTOCOLS, noop_table, open_protocols, protocol_key, protocol_name,
                             PROTOCOL_NUMBERS, socket_outcome, socket_table, socket_table_fresh_netns, SOCKET_TYPES)
 from support.kernel_rules import kernel_cfgs, NEVER_REGISTERED, predict_noop
-from support.requirements import protocol_params
+from support.requirements import missing, protocol_params
 
 from netlink_probe import constants as C
 
@@ -104,7 +104,8 @@ def test_noop_in_a_fresh_namespace_differs_only_for_init_net_only_protocols(prot
     here, fresh = noop_table()[protocol]
     key = f"protocol.{protocol_key(protocol)}.noop_to_kernel"
     observe(f"{key}.fresh_netns", fresh)
-    observe(f"{key}.same_in_fresh_netns", here == fresh)
+    if missing("init_netns") is None:  # `here` is init_net's answer only when the run started there
+        observe(f"{key}.same_in_fresh_netns", here == fresh)
     assert fresh == predict_noop(cfg, fresh_netns=True), cfg.source
 
 

@@ -427,6 +427,15 @@ def test_cli_profile_needs_root(monkeypatch, capsys, tmp_path):
     assert len(err) == 1 and "root" in err[0]
 
 
+def test_cli_profile_runs_rootless_for_a_non_root_user(monkeypatch, tmp_path):
+    """`profile -- --rootless` needs no root: the suite re-enters itself in a user namespace it owns."""
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    ran: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "call", lambda cmd, *a, **k: ran.append(cmd) or 0)
+    main(["profile", "-o", str(tmp_path / "o.json"), "--", "--rootless"])
+    assert ran and "--rootless" in ran[0]
+
+
 def test_cli_profile_no_suite(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(os, "geteuid", lambda: 0)
     monkeypatch.setattr(subprocess, "call", lambda *a, **k: pytest.fail("ran pytest"))

@@ -84,9 +84,10 @@ def build_command(suite: str, output: str, serial: bool, extra: Iterable[str] | 
 @command("profile")
 def run(args: argparse.Namespace) -> int:
     """Run the suite as root and say whether the profile was written; pytest's exit status."""
-    if os.geteuid() != 0:
+    if os.geteuid() != 0 and "--rootless" not in args.pytest_args:
         raise CliError("the conformance suite needs root: run it with sudo "
-                       "(sudo netlink-probe profile -o OUT.json)", EXIT_REFUSED)
+                       "(sudo netlink-probe profile -o OUT.json), or rootless: "
+                       "netlink-probe profile -o OUT.json -- --rootless", EXIT_REFUSED)
     suite = resolve_suite(args.suite)
     output = check_output(args.output, force=getattr(args, "force", False))
     replacing = os.path.lexists(output)
