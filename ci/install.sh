@@ -1,31 +1,49 @@
 #!/usr/bin/env bash
-# Install everything netlink-probe, its tests and the kernel matrix need, on a fresh Debian 12 or
-# Ubuntu machine, as root. Idempotent: packages already there are not installed again.
+# Install what netlink-probe's main job and its tests need on a fresh Debian 12 or Ubuntu
+# machine, as root. Idempotent: packages already there are not installed again.
 #
-#   ./ci/install.sh            # from any directory; the checkout is the parent of ci/
+#   ./ci/install.sh            # the client, the unit tests, the conformance suite, mypy
+#   ./ci/install.sh --matrix   # and the kernel matrix (scripts/kernel-matrix): qemu, virtme-ng
 #
-# - apt: iproute2, gcc, kmod, udev, busybox-static, qemu-system-x86 (virtme-ng's VM),
-#   python3-dev when the python3 on PATH has no C headers (the cffi module is compiled).
-# - pip: the project with its test and matrix extras (hypothesis, mypy, virtme-ng), into the
-#   python3 on PATH (pyenv's if that is what PATH finds; set PYTHON=... to choose another).
-#   Editable (-e): the tests run from the checkout root and import the package from there, so
-#   its cffi module (src/netlink_probe/sys/_netlink_cffi.*.so) must be built inside the checkout; a
-#   plain `pip install .` builds it only into site-packages and `python3 -m pytest tests
-#   conformance` in a fresh clone then fails with "No module named
-#   'netlink_probe.sys._netlink_cffi'".
+# From any directory; the checkout is the parent of ci/.
+# - apt: iproute2 (the suite's oracle), gcc and python3-dev when the python3 on PATH has no C
+#   headers (the cffi binding is compiled at install), kmod (the kernel runs its modprobe to
+#   load link kinds on demand; the matrix runs its depmod);
+#   with --matrix also udev, busybox-static, qemu-system-x86 (virtme-ng's VM).
+# - pip: the project with its dev extra (conformance: pytest, pytest-xdist, pyroute2,
+#   hypothesis; and mypy), with --matrix also the matrix extra (virtme-ng), into the python3 on
+#   PATH (pyenv's if that is what PATH finds; set PYTHON=... to choose another).
+#   Editable (-e): the compiled binding is built inside src/, so edits take effect at once and
+#   the kernel matrix, which puts the checkout's src/ first on PYTHONPATH, finds it there.
+#   (The tests themselves also run against a plain `pip install .`.)
 # Nothing here needs a terminal.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 
+matrix=0
+for arg in "$@"; do
+    case "$arg" in
+        --matrix) matrix=1 ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) echo "ci/install.sh: unknown argument '$arg' (usage: $0 [--matrix])" >&2; exit 2 ;;
+    esac
+done
+
 if [ "$(id -u)" -ne 0 ]; then
-    echo "ci/install.sh: run as root (sudo $0)" >&2
+    echo "ci/install.sh: run as root (sudo $0 $*)" >&2
     exit 2
 fi
 
-pkgs=(iproute2 gcc kmod udev busybox-static qemu-system-x86)
-# qemu-system-x86 only recommends qemu-utils; virtme-ng does not need it, nor the GUI.
+pkgs=(iproute2 gcc kmod)
+extras=dev
+if [ "$matrix" = 1 ]; then
+    # qemu-system-x86 only recommends qemu-utils; virtme-ng does not need it, nor the GUI.
+    # virtme-ng needs udev: without it vng exits 255, "cannot find script I/O ports".
+    pkgs+=(udev busybox-static qemu-system-x86)
+    extras=dev,matrix
+fi
 if ! "$PYTHON" - <<'EOF' 2>/dev/null
 import os, sys, sysconfig
 sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")) else 1)
@@ -60,8 +78,8 @@ if "$PYTHON" -m pip install --help 2>/dev/null | grep -q -- '--break-system-pack
         pip_flags+=(--break-system-packages)
     fi
 fi
-echo "ci/install.sh: $PYTHON -m pip install -e .[test,matrix]"
-"$PYTHON" -m pip install "${pip_flags[@]}" -e ".[test,matrix]" </dev/null
+echo "ci/install.sh: $PYTHON -m pip install -e .[$extras]"
+"$PYTHON" -m pip install "${pip_flags[@]}" -e ".[$extras]" </dev/null
 
 # The header constants exist only at run time (read from the compiled binding); write their stub
 # (src/netlink_probe/constants.pyi) so editors and mypy see them.
