@@ -19,8 +19,8 @@
 # Debian packages (python3-cffi, python3-pytest, python3-pytest-xdist, python3-pyroute2,
 # python3-hypothesis) are installed first and the venv sees them (--system-site-packages);
 # pip then only adds what is missing or too old (pyroute2 >= 0.9: Debian 12 has 0.7), from
-# NLP_WHEELHOUSE when given, else from PyPI. If that fails, the project is installed without
-# dependencies and the suite runs with what Debian has (tests needing newer pyroute2 may fail).
+# NLP_WHEELHOUSE when given, else from PyPI. If that fails, the cffi binding is built in place
+# and the suite runs from $NLP_SRC/src with what Debian has (tests needing newer pyroute2 may fail).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive PYTHONUNBUFFERED=1
 
@@ -97,16 +97,13 @@ install_deps() {
         log "installing from the wheelhouse $WHEELHOUSE"
         pip+=(--no-index --find-links "$WHEELHOUSE")
     fi
-    # editable: the cffi module is built inside $SRC, where pytest imports the package from.
-    # Build isolation needs setuptools, wheel and cffi from the index (or wheelhouse); without
-    # it the build uses Debian's python3-setuptools/-wheel/-cffi.
-    if "${pip[@]}" -e "${SRC}[test]"; then return 0; fi
-    log "retrying without build isolation"
-    if "${pip[@]}" --no-build-isolation -e "${SRC}[test]"; then return 0; fi
-    log "pip could not fetch the dependencies; using Debian's packages only"
-    "${pip[@]}" --no-build-isolation --no-deps -e "$SRC" && return 0
-    log "building the cffi module in place (setup.py build_ext --inplace)"
-    (cd "$SRC" && "$VENV/bin/python" setup.py build_ext --inplace)
+    # editable: the cffi binding is built inside $SRC/src, where the suite's PYTHONPATH points.
+    # Build isolation fetches setuptools >= 77.0.3 (SPDX license) and cffi from the index or
+    # wheelhouse; Debian 12's python3-setuptools (66) cannot read pyproject.toml's license.
+    if "${pip[@]}" -e "${SRC}[conformance]"; then return 0; fi
+    log "pip could not install the project; building the cffi binding in place with Debian's cffi"
+    # (no entry point then: the root conftest.py loads the pytest plugin from $SRC/src)
+    (cd "$SRC/src" && "$VENV/bin/python" netlink_probe/sys/_build.py)
 }
 
 cmd_suite() {
@@ -122,6 +119,7 @@ cmd_suite() {
     log "running the conformance suite on $kver"
     set +e
     # shellcheck disable=SC2086
+    PYTHONPATH="$SRC/src${PYTHONPATH:+:$PYTHONPATH}" \
     "$VENV/bin/python" -m pytest conformance/ -n auto -p no:cacheprovider \
         --profile "$RESULTS/$name.profile.json" --junitxml "$RESULTS/$name.junit.xml" -q \
         ${NLP_PYTEST_ARGS:-} >"$RESULTS/$name.log" 2>"$RESULTS/$name.stderr.log"
