@@ -100,17 +100,32 @@ def _unreachable_ancestor(path: str) -> tuple[str, str] | None:
 
 
 def _as_nobody(argv: list[str], scratch: str) -> list[str]:
-    """*argv* as uid/gid 65534 without groups (setpriv), with this Python reachable to it."""
+    """*argv* as uid/gid 65534 without groups (setpriv), with this Python, its venv's base interpreter,
+    the package and the checkout reachable to it (a mode-700 /root hides pyenv and maybe the checkout)."""
+    import netlink_probe
+
     setpriv = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--",
                "env", "USER=nobody", "LOGNAME=nobody", f"HOME={scratch}", *argv]
-    blocked = _unreachable_ancestor(sys.prefix)
-    if blocked is None:
+    needed = (sys.prefix, sys.base_prefix, os.path.realpath(sys.executable),
+              os.path.dirname(os.path.abspath(netlink_probe.__file__)), os.path.dirname(os.path.abspath(__file__)))
+    blocked: dict[str, set[str]] = {}
+    for path in needed:
+        found = _unreachable_ancestor(path)
+        if found is not None:
+            blocked.setdefault(found[0], set()).add(found[1])
+    if not blocked:
         return setpriv
-    top, child = blocked
-    keep = os.path.join(scratch, "keep")
-    script = (f"set -e; mkdir -p {keep}; mount --bind {shlex.quote(os.path.join(top, child))} {keep}; "
-              f"mount -t tmpfs -o mode=755 tmpfs {shlex.quote(top)}; mkdir {shlex.quote(os.path.join(top, child))}; "
-              f"mount --bind {keep} {shlex.quote(os.path.join(top, child))}; exec \"$@\"")
+    steps = ["set -e"]
+    for n, (top, children) in enumerate(sorted(blocked.items())):
+        keeps = []
+        for m, child in enumerate(sorted(children)):  # keep each child, hide the top, put the children back
+            keep = os.path.join(scratch, f"keep{n}.{m}")
+            keeps.append((keep, os.path.join(top, child)))
+            steps.append(f"mkdir -p {keep}; mount --bind {shlex.quote(os.path.join(top, child))} {keep}")
+        steps.append(f"mount -t tmpfs -o mode=755 tmpfs {shlex.quote(top)}")
+        for keep, where in keeps:
+            steps.append(f"mkdir {shlex.quote(where)}; mount --bind {keep} {shlex.quote(where)}")
+    script = "; ".join(steps) + '; exec "$@"'
     return ["unshare", "-m", "sh", "-c", script, "sh", *setpriv]
 
 

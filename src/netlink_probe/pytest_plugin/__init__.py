@@ -1,8 +1,9 @@
 """pytest plugin: record what the kernel did, write the observation profile.
 
-Loaded by the checkout's root ``conftest.py`` with
-``pytest_plugins = ["netlink_probe.pytest_plugin"]`` (or ``-p
-netlink_probe.pytest_plugin``).  It gives
+Registered with pytest through the ``pytest11`` entry point of the installed
+package; the checkout's root ``conftest.py`` also names it (``pytest_plugins``)
+for runs where entry points are off or the package is not installed (a kernel
+matrix guest with only ``src/`` on PYTHONPATH).  It gives
 
 * the ``--profile PATH`` option: write the profile (docs/profile.md) at the
   end of the run, also when tests failed or none ran;
