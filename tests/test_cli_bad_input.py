@@ -397,6 +397,12 @@ def _before_main() -> set[str]:
     return set(out.split())
 
 
+def _sigint_default() -> None:
+    """In the child: SIGINT as a terminal gives it. A test run started in the background (`cmd &` in a
+    script, as CI may) inherits SIGINT ignored, which the command rightly keeps ignoring."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("where,times", [
     ("netlink_probe.cli.program", 1), ("netlink_probe.cli.errors", 1), ("netlink_probe.cli.dump", 1),
     ("netlink_probe.cli.profile", 1), ("netlink_probe.codec", 1), ("netlink_probe.socket", 1),
@@ -404,14 +410,15 @@ def _before_main() -> set[str]:
 def test_ctrl_c_at_any_moment_exits_130_quietly(where, times):
     assert where not in _before_main(), f"{where} is imported before cli.main can handle Ctrl-C"
     p = subprocess.run([sys.executable, "-c", TRIP, "dump", "links", "--json"], capture_output=True, text=True,
-                       timeout=60, env=dict(ENV, NLP_TRIP=where, NLP_TRIP_TIMES=str(times)))
+                       timeout=60, env=dict(ENV, NLP_TRIP=where, NLP_TRIP_TIMES=str(times)),
+                       preexec_fn=_sigint_default)
     assert "Traceback" not in p.stderr and "Exception ignored" not in p.stderr, p.stderr
     assert p.returncode == 130, p.stderr
 
 
 def test_ctrl_c_while_reading_stdin_exits_130_quietly():
     p = subprocess.Popen([sys.executable, "-m", "netlink_probe", "decode"], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, preexec_fn=_sigint_default)
     time.sleep(2.0)  # well past the imports: blocked in the read of stdin
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=60)
