@@ -9,10 +9,12 @@ and appends extended-ack TLVs (NLM_F_ACK_TLVS) when NETLINK_EXT_ACK is on.
 """
 from __future__ import annotations
 
-import pytest
-from support.raw_io import answers, genl_family_id, header, msg, RawReader, summary
+import errno
 
-from netlink_probe import Socket, codec, rtnl
+import pytest
+from support.raw_io import answers, header, msg, RawReader, summary
+
+from netlink_probe import KernelError, Socket, codec, genl, rtnl
 from netlink_probe import constants as C
 from netlink_probe.codec import attribute as A
 from netlink_probe.codec import layouts as L
@@ -141,8 +143,11 @@ def test_ext_ack_offset_points_into_the_echo_also_with_cap_ack(netns):
 def netdev_family(netns):
     """The 'netdev' generic netlink family (v6.3+), whose ops use strict validation."""
     with Socket(C.NETLINK_GENERIC, netns=netns, ext_ack=True) as g:
-        fid = genl_family_id(g, "netdev")
-        if fid is None:
+        try:
+            fid = genl.family("netdev", netns).id
+        except KernelError as e:
+            if e.errno != errno.ENOENT:
+                raise
             pytest.skip("generic netlink family 'netdev' is not registered (CTRL_CMD_GETFAMILY -> ENOENT); "
                         "it appeared in v6.3")
         yield g, fid

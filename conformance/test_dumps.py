@@ -13,10 +13,10 @@ import ipaddress
 import os
 
 import pytest
-from support.raw_io import (add_addresses, add_blackhole_routes, address_of, flat, genl_family_id, msg, RawReader,
+from support.raw_io import (add_addresses, add_blackhole_routes, address_of, flat, msg, RawReader,
                             start_dump)
 
-from netlink_probe import Socket, codec, rtnl
+from netlink_probe import Socket, codec, genl, rtnl
 from netlink_probe import constants as C
 from netlink_probe.codec import layouts as L
 
@@ -87,7 +87,7 @@ def test_generic_netlink_family_dump_ends_with_done(netns, observe):
     """netlink_dump: DONE goes into the last skb when there is tailroom and the dumpit said "finished" (returned 0,
     ctrl_dumpfamily on newer kernels); older dumpits return skb->len until empty, so DONE comes alone. Recorded."""
     with Socket(C.NETLINK_GENERIC, netns=netns) as g:
-        assert genl_family_id(g, "nlctrl") == C.GENL_ID_CTRL
+        assert genl.family("nlctrl", netns).id == C.GENL_ID_CTRL
         start_dump(g, C.GENL_ID_CTRL, L.GENLMSGHDR.pack(cmd=C.CTRL_CMD_GETFAMILY, version=1))
         datagrams = RawReader(g.fd).dump_datagrams()
     last = [m.type for m in datagrams[-1][1]]

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 from netlink_probe import NetlinkTimeout, NetNS, Socket
 from netlink_probe import constants as C
-from netlink_probe import kernel_info
+from netlink_probe import genl, kernel_info
 from netlink_probe.codec import control
-from netlink_probe.codec import layouts as L
 from netlink_probe.errors import errno_name
 from netlink_probe.kernel_info import MAX_LINKS, socket_outcome
 
@@ -137,16 +136,6 @@ def genl_groups() -> dict[int, tuple[str, str]]:
     Dumped in the initial namespace (read-only): ctrl_dumpfamily hides families without .netnsok
     (drop_monitor, thermal, acpi_event, ...) from other namespaces, but genl_bind checks every family.
     """
-    out: dict[int, tuple[str, str]] = {}
     if C.NETLINK_GENERIC not in open_protocols():
-        return out
-    with Socket(C.NETLINK_GENERIC, timeout=2.0) as s:
-        hdr = L.GENLMSGHDR.pack(cmd=C.CTRL_CMD_GETFAMILY, version=1)
-        for m in s.dump(C.GENL_ID_CTRL, hdr):
-            a = m.attrs(L.GENLMSGHDR.size)
-            family = a.str(C.CTRL_ATTR_FAMILY_NAME)
-            groups = a.nested(C.CTRL_ATTR_MCAST_GROUPS)
-            for item in (groups if groups is not None else ()):
-                ia = item.nested()
-                out[ia.u32(C.CTRL_ATTR_MCAST_GRP_ID)] = (family, ia.str(C.CTRL_ATTR_MCAST_GRP_NAME))
-    return out
+        return {}
+    return {gid: (f.name, g) for f in genl.families() for g, gid in f.groups.items()}

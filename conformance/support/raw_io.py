@@ -19,7 +19,7 @@ from netlink_probe.codec import layouts as L
 from netlink_probe.sys import calls
 
 __all__ = ["HDR", "MARKER_SEQ", "RawReader", "SILENCE", "add_addresses", "add_blackhole_routes", "address_of",
-           "answers", "batch", "drain", "family_dump_payload", "flat", "genl_family_id", "header", "ipv4",
+           "answers", "batch", "drain", "family_dump_payload", "flat", "header", "ipv4",
            "ipv4_addresses", "link_names", "msg", "signed", "start_dump", "summary", "target_attr_link_dump"]
 
 HDR = struct.Struct("=IHHII")
@@ -66,15 +66,6 @@ class RawReader:
         r = self.recv(timeout)
         assert not r.truncated, f"datagram of {r.length} bytes truncated to a {self.size}-byte buffer"
         return r, codec.parse(r.data)
-
-    def until_silence(self, quiet: float = SILENCE) -> list[tuple[calls.Received, list[codec.Message]]]:
-        """Every datagram that arrives until *quiet* seconds pass without one."""
-        out = []
-        while True:
-            try:
-                out.append(self.messages(quiet))
-            except NetlinkTimeout:
-                return out
 
     def dump_datagrams(self, timeout: float = 5.0, stop=(C.NLMSG_DONE, C.NLMSG_ERROR)
                        ) -> list[tuple[calls.Received, list[codec.Message]]]:
@@ -206,21 +197,6 @@ def link_names(messages) -> list[str]:
 
 def target_attr_link_dump(nsid: int) -> bytes:
     return L.IFINFOMSG.pack() + A.s32(C.IFLA_TARGET_NETNSID, nsid)
-
-
-# -- generic netlink ----------------------------------------------------------------------------------
-def genl_family_id(gsock, name: str) -> int | None:
-    """CTRL_CMD_GETFAMILY by name: the family id, or None when the kernel has no such family."""
-    from netlink_probe import KernelError
-
-    try:
-        reply = gsock.request(C.GENL_ID_CTRL, 0, L.GENLMSGHDR.pack(cmd=C.CTRL_CMD_GETFAMILY, version=1)
-                              + A.string(C.CTRL_ATTR_FAMILY_NAME, name), ack=False)
-    except KernelError as e:
-        if e.errno == errno.ENOENT:
-            return None
-        raise
-    return reply[0].attrs(L.GENLMSGHDR.size).u16(C.CTRL_ATTR_FAMILY_ID)
 
 
 def drain(reader: RawReader, quiet: float = SILENCE) -> list:

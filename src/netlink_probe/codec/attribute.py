@@ -172,12 +172,6 @@ class Attrs:
         self._all = out
         return out
 
-    def _view(self) -> memoryview:
-        mv = self._mv
-        if mv is None:
-            mv = self._mv = memoryview(self.buf)
-        return mv
-
     def __iter__(self) -> Iterator[Attr]:
         entries = self._all if self._all is not None else self._entries()
         buf = self.buf
