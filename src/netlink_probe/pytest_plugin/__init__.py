@@ -11,6 +11,9 @@ matrix guest with only ``src/`` on PYTHONPATH).  It gives
   module-level :func:`record` with the same signature for helper code;
 * a per-area summary (one line per test module, with skip reasons) at the
   end of the terminal report;
+* ``--ktap PATH`` (KTAP v1 results for kernel CI) and ``--progress-lines``
+  (done/total/ETA as JSON lines on standard error, for drivers such as the
+  kernel matrix);  JUnit's suite name carries the kernel release;
 * ``--rootless`` (re-enter as root of a new user namespace owning a new
   network namespace) and ``--allow-all-skipped``, with a header line naming
   the run context when it is not the host's (run_mode, docs/running.md).
@@ -18,6 +21,8 @@ matrix guest with only ``src/`` on PYTHONPATH).  It gives
     recorder   the observations of one process; what xdist workers hand over
     outcomes   passed/failed/skipped per test, and per area for the summary
     session    the per-session plugin object: counting, merging, writing, summary
+    ktap       the results as KTAP v1 (--ktap PATH)
+    progress   machine-readable progress lines with an ETA (--progress-lines)
     run_mode   --rootless (the re-exec) and --allow-all-skipped
 
 Under pytest-xdist each worker hands its observations to the controller
@@ -58,6 +63,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="write the observation profile (JSON, see docs/profile.md) to PATH, "
         "also when tests fail",
+    )
+    group.addoption(
+        "--ktap",
+        dest="netlink_probe_ktap",
+        metavar="PATH",
+        default=None,
+        help="also write the results as KTAP v1 (the kernel's test format, read by KernelCI/LKFT) to PATH",
+    )
+    group.addoption(
+        "--progress-lines",
+        dest="netlink_probe_progress",
+        action="store_true",
+        help="write machine-readable progress lines ('@@netlink-probe-progress {json}' with done/total/ETA) "
+        "to standard error",
     )
     add_options(group)
 

@@ -10,13 +10,16 @@ writing.
 from __future__ import annotations
 
 import os
+import platform
 from typing import Any
 
 import pytest
 
 from netlink_probe.profile import build_profile, show_value, write_profile
 
+from .ktap import CaseResult, render_ktap
 from .outcomes import Outcomes
+from .progress import ProgressLines
 from .recorder import WORKEROUTPUT_OBSERVATIONS, Recorder
 
 __all__ = ["ProfileSession"]
@@ -36,6 +39,19 @@ def _profile_path(config: pytest.Config) -> str | None:
     return full
 
 
+def _ktap_path(config: pytest.Config) -> str | None:
+    """Where --ktap asks to write (relative to the invocation directory)."""
+    path = config.getoption("netlink_probe_ktap", None)
+    return os.path.join(str(config.invocation_params.dir), os.path.expanduser(path)) if path else None
+
+
+def _failure_lines(report: pytest.TestReport, keep: int = 8) -> tuple[str, ...]:
+    """The last lines of a failure's text: KTAP diagnostics (the assertion and where it failed)."""
+    text = getattr(report, "longreprtext", "") or ""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    return tuple(f"{report.when}: {ln}" for ln in lines[-keep:])
+
+
 class ProfileSession:
     """Per-session state, registered as a plugin object."""
 
@@ -49,13 +65,48 @@ class ProfileSession:
         self.written: int | None = None
         self.replaced = False  # the profile file existed before and was replaced (said in the summary)
         self.write_error: str | None = None
+        self.ktap_path = None if self.is_worker else _ktap_path(config)
+        self.failures: dict[str, tuple[str, ...]] = {}
+        self.ktap_error: str | None = None
+        self.progress = (ProgressLines() if not self.is_worker and config.getoption("netlink_probe_progress", False)
+                         else None)
+
+    # -- names and progress (controller or single process) -------------------
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """JUnit's <testsuite name> carries the kernel release, unless the user set junit_suite_name."""
+        if self.is_worker:
+            return
+        try:
+            from _pytest.junitxml import xml_key  # the LogXML object of --junitxml, when there is one
+        except ImportError:  # pragma: no cover - a pytest without it: keep pytest's name
+            return
+        xml = self.config.stash.get(xml_key, None)
+        if xml is not None and getattr(xml, "suite_name", None) == "pytest":
+            xml.suite_name = f"netlink-probe.{platform.release()}"
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """The total for the progress lines (single process)."""
+        if self.progress is not None:
+            self.progress.set_total(len(session.items))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """The total for the progress lines (xdist: every worker collects the whole suite)."""
+        if self.progress is not None:
+            self.progress.set_total(len(ids))
 
     # -- counting (controller or single process) --------------------------
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Count a test phase's outcome (controller or single process)."""
-        if not self.is_worker:
-            self.outcomes.note_test_report(report)
+        if self.is_worker:
+            return
+        self.outcomes.note_test_report(report)
+        if report.failed and (self.ktap_path or self.progress):
+            self.failures[report.nodeid] = self.failures.get(report.nodeid, ()) + _failure_lines(report)
+        if self.progress is not None and report.when == "teardown":
+            self.progress.finished(report.nodeid, report.nodeid in self.failures)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """Count a module skipped or failed at collection."""
@@ -82,6 +133,10 @@ class ProfileSession:
         if self.is_worker:
             self.config.workeroutput.update(self.recorder.worker_output())  # type: ignore[attr-defined]
             return
+        if self.progress is not None:
+            self.progress.write(force=True)
+        if self.ktap_path:
+            self._write_ktap()
         if not self.profile_path:
             return
         try:
@@ -93,6 +148,18 @@ class ProfileSession:
             if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED,
                                       pytest.ExitCode.NO_TESTS_COLLECTED):
                 session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+
+    def _write_ktap(self) -> None:
+        """The KTAP file of every test's final outcome (--ktap)."""
+        results = [CaseResult(nodeid, status, self.outcomes.reasons.get(nodeid, ""), self.failures.get(nodeid, ()))
+                   for nodeid, status in self.outcomes.status.items()]
+        header = {"kernel": platform.release(), "suite": "netlink-probe"}
+        assert self.ktap_path is not None
+        try:
+            with open(self.ktap_path, "w", encoding="utf-8") as f:
+                f.write(render_ktap(results, header))
+        except OSError as e:
+            self.ktap_error = str(e)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """The per-area summary, conflicts, lost workers, and where the profile went."""
@@ -125,6 +192,11 @@ class ProfileSession:
                 + ", ".join(self.lost_workers),
                 yellow=True, bold=True,
             )
+        if self.ktap_path:
+            if self.ktap_error is not None:
+                tr.write_line(f"netlink-probe KTAP: could not write {self.ktap_path}: {self.ktap_error}", red=True)
+            else:
+                tr.write_line(f"netlink-probe KTAP: {len(self.outcomes.status)} results written to {self.ktap_path}")
         if self.profile_path:
             if self.write_error is not None:
                 tr.write_line(
