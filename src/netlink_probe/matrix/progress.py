@@ -1,5 +1,6 @@
-"""What the user sees while a kernel runs: '[label] ...' lines, and pytest's progress followed
-live from a command's stdout while both streams go to their own log files."""
+"""What the user sees while a kernel runs: '[label] ...' lines, and the suite's progress (the pytest
+plugin's machine-readable progress lines, with an ETA) followed live while stdout and stderr go to
+their own log files."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import subprocess
 import time
 from collections.abc import Mapping
 from pathlib import Path
+
+from ..progress_line import parse_progress_line
 
 __all__ = ["say", "ProgressCounter", "run_streaming", "BOOT_MARK", "EXIT_MARK"]
 
@@ -26,38 +29,28 @@ def say(label: str, msg: str) -> None:
 
 
 class ProgressCounter:
-    """Follow pytest's -q output as it streams and count finished tests.
+    """Follow a run's output as it streams: the guest's boot mark and the plugin's progress lines.
 
-    The total comes from '[ 72/493]' progress markers (console_output_style=count, which
-    the suite command sets), xdist's 'N workers [M items]' or 'collected M items'; finished
-    tests are the result characters on progress lines ('..F.s.  [ 72/493]'), including the
-    line still being written. feed() returns True when the count or total changed."""
+    Tests done, total and ETA come from the pytest plugin's ``--progress-lines``
+    (``@@netlink-probe-progress {json}``, on either stream), not from pytest's
+    terminal output.  feed() takes chunks split anywhere and returns True when
+    the count or total changed."""
 
-    RESULT_CHARS = set(".FEsxXp")
     _boot_re = re.compile(rf"^{re.escape(BOOT_MARK)} ([\d.]+)")
-    _total_re = re.compile(r"(?:\[(\d+) items?\]|collected (\d+) items?)")
-    _progress_re = re.compile(r"^([.FEsxXp]+)\s*(?:\[\s*(?:(\d+)/(\d+)|\d+%)\])?$")
-    _partial_re = re.compile(r"^([.FEsxXp]+)(?:\s.*)?$")
 
     def __init__(self) -> None:
         self.total: int | None = None
-        self.done_lines = 0  # results on finished progress lines
-        self.partial = ""
+        self.done = 0
+        self.failed = 0
+        self.eta_s: float | None = None
         self.booted_at: float | None = None  # guest uptime when the guest script started
+        self._partial: dict[int, str] = {}
 
-    @property
-    def done(self) -> int:
-        """Tests finished so far, the line still being written included (at most the total)."""
-        m = self._partial_re.match(self.partial)
-        n = self.done_lines + (len(m.group(1)) if m else 0)
-        return min(n, self.total) if self.total else n
-
-    def feed(self, text: str) -> bool:
-        """Take the next chunk of output (lines may be split anywhere); True when the count or total changed."""
+    def feed(self, text: str, stream: int = 1) -> bool:
+        """Take the next chunk of *stream*'s output; True when the count or total changed."""
         before = (self.done, self.total)
-        buf = self.partial + text.replace("\r", "\n")
-        lines = buf.split("\n")
-        self.partial = lines.pop()
+        lines = (self._partial.get(stream, "") + text.replace("\r", "\n")).split("\n")
+        self._partial[stream] = lines.pop()
         for line in lines:
             self._line(line)
         return (self.done, self.total) != before
@@ -67,17 +60,13 @@ class ProgressCounter:
         if m:
             self.booted_at = float(m.group(1))
             return
-        m = self._total_re.search(line)
-        if m and self.total is None:
-            self.total = int(m.group(1) or m.group(2))
+        p = parse_progress_line(line)
+        if p is None:
             return
-        m = self._progress_re.match(line.strip())
-        if m:
-            if m.group(2):
-                self.done_lines = int(m.group(2))
-                self.total = int(m.group(3))
-            else:
-                self.done_lines += len(m.group(1))
+        self.done = int(p.get("done") or 0)
+        self.failed = int(p.get("failed") or 0)
+        self.total = p.get("total") if isinstance(p.get("total"), int) else self.total
+        self.eta_s = p.get("eta_s") if isinstance(p.get("eta_s"), (int, float)) else None
 
 
 class _Announcer:
@@ -97,13 +86,22 @@ class _Announcer:
         due = now - self.last_report >= self.every and counter.done != self.reported_done
         if counter.total is not None and (not self.announced_total or due):
             self.announced_total = True
-            self._running(f"{counter.done}/{counter.total}", counter.done, now)
+            self._running(f"{counter.done}/{counter.total}", counter.done, now, counter)
         elif counter.total is None and counter.done and due:
-            self._running(f"{counter.done}/?", counter.done, now)
+            self._running(f"{counter.done}/?", counter.done, now, counter)
 
-    def _running(self, what: str, done: int, now: float) -> None:
-        say(self.label, f"running {what} tests")
+    def _running(self, what: str, done: int, now: float, counter: ProgressCounter | None = None) -> None:
+        eta = ""
+        if counter is not None and counter.eta_s is not None and counter.done:
+            eta = f", about {_minutes(counter.eta_s)} left"
+        failed = f", {counter.failed} failed" if counter is not None and counter.failed else ""
+        say(self.label, f"running {what} tests{failed}{eta}")
         self.last_report, self.reported_done = now, done
+
+
+def _minutes(seconds: float) -> str:
+    """'45 s' or '3 min'."""
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -123,8 +121,8 @@ def run_streaming(cmd: list[str], label: str, stdout_log: Path, stderr_log: Path
                   timeout: float | None, env: Mapping[str, str] | None = None,
                   cwd: Path | None = None,
                   report_every: float = 15.0) -> tuple[int | None, ProgressCounter, float]:
-    """Run cmd with stdout and stderr to separate logs, following pytest's progress on
-    stdout. Returns (exit code or None on timeout, counter, wall seconds)."""
+    """Run cmd with stdout and stderr to separate logs, following the boot mark and the plugin's
+    progress lines on both. Returns (exit code or None on timeout, counter, wall seconds)."""
     counter = ProgressCounter()
     start = time.monotonic()
     announcer = _Announcer(label, start, report_every)
@@ -135,7 +133,7 @@ def run_streaming(cmd: list[str], label: str, stdout_log: Path, stderr_log: Path
         assert proc.stdout is not None and proc.stderr is not None
         stdout_fd = proc.stdout.fileno()
         streams = {stdout_fd: out, proc.stderr.fileno(): err}
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        decoders = {fd: codecs.getincrementaldecoder("utf-8")("replace") for fd in streams}
         while streams:
             remaining = None if timeout is None else timeout - (time.monotonic() - start)
             if remaining is not None and remaining <= 0:
@@ -150,8 +148,7 @@ def run_streaming(cmd: list[str], label: str, stdout_log: Path, stderr_log: Path
                     continue
                 streams[fd].write(chunk)
                 streams[fd].flush()
-                if fd == stdout_fd:
-                    counter.feed(decoder.decode(chunk))
+                counter.feed(decoders[fd].decode(chunk), fd)
             announcer.update(counter, time.monotonic())
         rc = proc.wait()
     return rc, counter, time.monotonic() - start

@@ -87,9 +87,7 @@ def suite_command(python: str, suite: str, out_prefix: str, with_profile: bool,
                   extra: list[str]) -> list[str]:
     """The suite command, the same on the host and in guests (out_prefix: '/dir/<label>')."""
     cmd = [python, "-m", "pytest", suite, "-n", "auto", "-p", "no:cacheprovider"]
-    if with_profile:
-        cmd += ["--profile", out_prefix + ".profile.json"]
+    if with_profile:  # the project's plugin: profile, KTAP and progress lines with an ETA
+        cmd += ["--profile", out_prefix + ".profile.json", "--ktap", out_prefix + ".ktap", "--progress-lines"]
     cmd += ["--junitxml", out_prefix + ".junit.xml", "-q"]
-    # progress as '[ 72/493]' so the live output tells how many tests there are
-    cmd += ["-o", "console_output_style=count"]
     return cmd + list(extra)

@@ -13,27 +13,13 @@ the tests left: rough on a suite whose slow tests cluster, honest about it
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from typing import IO, Any
 
+from ..progress_line import MARK, format_progress_line, parse_progress_line
+
 __all__ = ["MARK", "ProgressLines", "parse_progress_line"]
-
-MARK = "@@netlink-probe-progress"
-
-
-def parse_progress_line(line: str) -> dict[str, Any] | None:
-    """The JSON of one progress line, or None when *line* is not one (or is damaged)."""
-    line = line.strip()
-    if not line.startswith(MARK + " "):
-        return None
-    try:
-        value = json.loads(line[len(MARK) + 1:])
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
 
 class ProgressLines:
     """Counts finished tests and writes progress lines, throttled to *every* seconds."""
@@ -79,5 +65,5 @@ class ProgressLines:
         if not force and now - self._last < self.every:
             return
         self._last = now
-        self.stream.write(f"{MARK} {json.dumps(self.snapshot())}\n")
+        self.stream.write(format_progress_line(self.snapshot()) + "\n")
         self.stream.flush()
