@@ -26,6 +26,7 @@ from .decode_oracle import DecodeOracle, decode_oracle, tap_kernel_transports
 from .expect import BRANCHES
 from .host_snapshot import snapshot_host
 from .link_kinds import link_kind
+from .reach import ReachPlugin
 from .requirements import missing, session_missing, session_refusal
 from .run_status import SUITE, RunStatus
 from .routes import Net, make_net
@@ -48,6 +49,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(refusal)
     if not hasattr(config, "workerinput") and config.pluginmanager.get_plugin(_RUN_STATUS) is None:
         config.pluginmanager.register(RunStatus(config), _RUN_STATUS)
+    if config.pluginmanager.get_plugin("netlink_probe_reach") is None:  # what no test sent (support.reach)
+        config.pluginmanager.register(ReachPlugin(config), "netlink_probe_reach")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
