@@ -65,12 +65,14 @@ def test_route_accepts_at_least_the_headers_rtnlgrp_max(observe):
     assert route_max() >= C.RTNLGRP_MAX
 
 
-def test_generic_netlink_accepts_every_group_the_controller_lists():
+def test_generic_netlink_accepts_every_group_the_controller_lists(observe):
     """genl_validate_assign_mc_groups -> netlink_change_ngroups: NETLINK_GENERIC's range grows to cover
     every multicast group id the controller hands out (CTRL_ATTR_MCAST_GRP_ID)."""
     if C.NETLINK_GENERIC not in open_protocols():
         pytest.skip("NETLINK_GENERIC does not open")
     ids = genl_groups()
+    for gid, (family, group) in ids.items():  # the number is a value: renumbering is not a key change
+        observe(f"genl.{family}.groups.{group}.id", gid)
     assert ids, "the controller listed no multicast group (nlctrl's own 'notify' should be there)"
     assert max(ids) <= group_ranges()[C.NETLINK_GENERIC].max
 

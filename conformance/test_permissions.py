@@ -18,6 +18,7 @@ import os
 
 import pytest
 from support.permission_doc import DOC_PATH, doc_release
+from support.perm_keys import perm_observations
 from support.permission_matrix import expected_row
 from support.probes import genl_groups, open_protocols
 from support.kernel_rules import kernel_cfgs
@@ -78,8 +79,9 @@ def test_permission_row_matches_the_protocols_flags_and_rules(row, observe):
     if cfg is None:
         pytest.fail(f"{protocol_name(protocol)} opens but has no netlink_kernel_cfg row in support/kernel_rules.py")
     cells, _ = permission_matrix(context)["rows"][protocol]
-    for op, value in cells.items():
-        observe(f"perm.{context}.{protocol_key(protocol)}.{op}", value)
+    groups = genl_groups() if protocol == C.NETLINK_GENERIC else {}
+    for key, value in perm_observations(context, protocol, protocol_key(protocol), cells, groups):
+        observe(key, value)
     expected = expected_row(context, protocol)
     wrong = [f"  {op}: kernel {cells.get(op, 'missing')}, rules predict {want} ({why})"
              for op, (want, why) in expected.items() if cells.get(op) != want]
