@@ -36,7 +36,7 @@ from typing import Any
 
 from . import constants as C
 from .codec.exchange import Kind
-from .codec.message import HDRLEN, Message, align, encode
+from .codec.message import HDRLEN, Message, encode
 from .codec.pipeline import Window
 from .errors import KernelError, NetlinkError, ProtocolViolation
 from .socket import Socket
@@ -132,14 +132,15 @@ class _Pipeline:
             if flags & dump == dump:
                 raise ValueError(f"request #{index} is a dump (NLM_F_DUMP): dumps cannot be batched")
             length = HDRLEN + len(payload)
-            if seqs and (len(seqs) >= per or size + length > cap):
+            padded = (length + 3) & ~3
+            if seqs and (len(seqs) >= per or size + padded > cap):
                 self._flush(first, parts, seqs)
                 parts, seqs, size, first = [], [], 0, index
             seq = next_seq()
             parts.append(pack(length, mtype, (flags & keep) | set_flags, seq, port))
-            parts.append(payload if not length & 3 else bytes(payload) + b"\0" * (align(length) - length))
+            parts.append(payload if padded == length else bytes(payload) + b"\0" * (padded - length))
             seqs.append(seq)
-            size += length + 3
+            size += padded
         if seqs:
             self._flush(first, parts, seqs)
         self.result.failures.sort(key=lambda f: f.index)
