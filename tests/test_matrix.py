@@ -52,6 +52,24 @@ def test_pick_newest_image_per_series():
     assert kernels.pick_newest_image(NAMES, "5.10") is None
 
 
+def test_latest_is_the_newest_generic_image_of_any_series_and_bullseye_series_resolve():
+    names = NAMES + ["linux-image-7.2.13+deb14-amd64", "linux-image-7.2.13+deb14-cloud-amd64",
+                     "linux-image-5.10.0-46-amd64", "linux-image-5.10.0-9-amd64", "linux-image-5.10.0-46-rt-amd64",
+                     "linux-image-6.12.90+deb12.1-amd64"]
+    assert kernels.is_series("latest") and kernels.is_series("5.10")
+    assert kernels.pick_newest_image(names, "latest") == "7.2.13+deb14-amd64"
+    assert kernels.pick_newest_image(names, "5.10") == "5.10.0-46-amd64"
+    assert kernels.pick_newest_image(NAMES, "latest") == "6.12.117+deb12-amd64"
+
+
+def test_split_packages_of_a_debian_14_kernel():
+    have = ["linux-binary-7.2.13+deb14-amd64", "linux-binary-7.2.13+deb14-cloud-amd64",
+            "linux-modules-7.2.13+deb14-amd64", "linux-binary-unsigned-7.2.13+deb14-amd64"]
+    assert kernels.split_packages("7.2.13+deb14-amd64", have) == [
+        "linux-binary-7.2.13+deb14-amd64", "linux-modules-7.2.13+deb14-amd64"]
+    assert kernels.split_packages("6.1.0-57-amd64", have) == []
+
+
 def test_version_key_is_numeric():
     ks = ["6.1.0-9-amd64", "6.1.0-57-amd64", "6.1.0-100-amd64"]
     assert max(ks, key=kernels.kernel_version_key) == "6.1.0-100-amd64"
@@ -125,12 +143,13 @@ def test_find_debian_mirrors_none_on_other_distros():
     assert sources.find_debian_mirrors(e)[0] is None
 
 
-def test_render_private_sources_adds_backports():
+def test_render_private_sources_adds_backports_bullseye_and_sid():
     text = sources.render_private_sources("http://m.example/debian", "http://m.example/debian-security",
                                      "/k.gpg")
     entries = sources.parse_deb822_sources(text)
-    assert entries[0]["suites"] == ["bookworm", "bookworm-updates", "bookworm-backports"]
-    assert entries[1]["suites"] == ["bookworm-security"]
+    assert entries[0]["suites"] == ["bookworm", "bookworm-updates", "bookworm-backports", "bullseye",
+                                    "bullseye-updates", "sid"]
+    assert entries[1]["suites"] == ["bookworm-security", "bullseye-security"]
     assert all(x["signed_by"] == "/k.gpg" for x in entries)
     assert len(sources.parse_deb822_sources(sources.render_private_sources("http://m/debian", None, None))) == 1
 

@@ -1,7 +1,10 @@
 """Guest kernels: what --kernels names, Debian's release names, and the unpacked-kernel cache.
 
-A spec is a series ('6.1': the newest Debian package of it), a release ('6.1.0-57-amd64') or a
-path to boot/vmlinuz-RELEASE.  A prepared kernel lives in CACHE/<release>/ as the package's
+A spec is a series ('6.1': the newest Debian package of it; '5.10' from bullseye), 'latest' (the
+newest generic image in any suite: sid's), a release ('6.1.0-57-amd64') or a path to
+boot/vmlinuz-RELEASE.  Since Debian 14 ``linux-image-RELEASE`` is a small package that depends on
+``linux-binary-RELEASE`` (vmlinuz, under usr/lib/modules/RELEASE) and ``linux-modules-RELEASE``:
+those are fetched and unpacked with it.  A prepared kernel lives in CACHE/<release>/ as the package's
 files (boot/vmlinuz-RELEASE, lib/modules/RELEASE with modules.dep from depmod); it is fetched
 once and never again.
 """
@@ -31,6 +34,8 @@ __all__ = [
     "cached_kernels",
     "kernel_image",
     "prepare_kernel",
+    "split_packages",
+    "LATEST",
 ]
 
 
@@ -44,9 +49,12 @@ def parse_kernel_list(text: str) -> list[str]:
     return out
 
 
+LATEST = "latest"
+
+
 def is_series(spec: str) -> bool:
-    """'6.1' or '6.12' (a major.minor series, resolved to the newest package)."""
-    return re.fullmatch(r"\d+\.\d+", spec) is not None
+    """'6.1', '6.12' (a major.minor series) or 'latest': resolved to the newest package."""
+    return spec == LATEST or re.fullmatch(r"\d+\.\d+", spec) is not None
 
 
 def kernel_version_key(kver: str) -> tuple[int, int, int, int, str]:
@@ -63,9 +71,9 @@ def image_package_pattern(series: str, flavour: str = "amd64") -> re.Pattern[str
     """Package names of one series and flavour: linux-image-6.1.0-57-amd64,
     linux-image-6.12.117+deb12-amd64, linux-image-6.12.9+bpo-amd64 (not -cloud-, -rt-,
     -dbg, -unsigned, nor the linux-image-amd64 meta package)."""
-    s = re.escape(series)
+    s = r"\d+\.\d+" if series == LATEST else re.escape(series)
     f = re.escape(flavour)
-    return re.compile(rf"^linux-image-({s}\.\d+(?:-\d+)?(?:\+[a-z0-9]+)?-{f})$")
+    return re.compile(rf"^linux-image-({s}\.\d+(?:-\d+)?(?:\+[a-z0-9.]+)?-{f})$")
 
 
 def pick_newest_image(pkgnames: Iterable[str], series: str, flavour: str = "amd64") -> str | None:
@@ -106,7 +114,8 @@ def _resolve_series(spec: str, cache: Path, apt: Apt | None, flavour: str, refre
         say(spec, "looking up the newest package…")
         try:
             apt.update(force=refresh)
-            kver = pick_newest_image(apt.pkgnames(f"linux-image-{spec}."), spec, flavour)
+            prefix = "linux-image-" if spec == LATEST else f"linux-image-{spec}."
+            kver = pick_newest_image(apt.pkgnames(prefix), spec, flavour)
         except MatrixError as e:
             print(f"[{spec}] warning: {e}", file=sys.stderr)
     if kver is None:
@@ -116,12 +125,20 @@ def _resolve_series(spec: str, cache: Path, apt: Apt | None, flavour: str, refre
     return kver
 
 
-def _unpack(deb: Path, kver: str, kdir: Path) -> None:
-    """dpkg-deb -x the package and run depmod, in a temporary directory renamed to kdir at
+def _unpack(debs: list[Path], kver: str, kdir: Path) -> None:
+    """dpkg-deb -x the packages and run depmod, in a temporary directory renamed to kdir at
     the end (an interrupted unpack never looks prepared)."""
     tmp = Path(tempfile.mkdtemp(prefix=f".{kver}.", dir=kdir.parent))
     try:
-        subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp)], check=True)
+        for deb in debs:
+            subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp)], check=True)
+        image = tmp / "boot" / f"vmlinuz-{kver}"
+        split_image = tmp / "usr" / "lib" / "modules" / kver / "vmlinuz"
+        if not image.exists() and split_image.exists():  # Debian 14 layout: vmlinuz beside the modules
+            image.parent.mkdir(exist_ok=True)
+            os.symlink(f"../usr/lib/modules/{kver}/vmlinuz", image)
+        if not image.exists():
+            raise MatrixError(f"{kver}: no vmlinuz in {', '.join(d.name for d in debs)}")
         moddir = tmp / "lib" / "modules" / kver
         # newer packages keep modules under usr/lib; depmod -b and vng look in lib/modules
         if not moddir.is_dir() and (tmp / "usr" / "lib" / "modules" / kver).is_dir():
@@ -133,9 +150,16 @@ def _unpack(deb: Path, kver: str, kdir: Path) -> None:
         if kdir.exists():
             shutil.rmtree(kdir)
         tmp.rename(kdir)
-    except (subprocess.CalledProcessError, OSError) as e:
+    except (subprocess.CalledProcessError, OSError, MatrixError) as e:
         shutil.rmtree(tmp, ignore_errors=True)
         raise MatrixError(f"preparing {kver} failed: {e}") from e
+
+
+def split_packages(kver: str, available: Iterable[str]) -> list[str]:
+    """The packages that hold a Debian 14 style kernel's files beside linux-image-KVER
+    (linux-binary-KVER: vmlinuz; linux-modules-KVER), those of them *available* has."""
+    have = set(available)
+    return [p for p in (f"linux-binary-{kver}", f"linux-modules-{kver}") if p in have]
 
 
 def prepare_kernel(spec: str, cache: Path, apt: Apt | None, flavour: str,
@@ -157,7 +181,9 @@ def prepare_kernel(spec: str, cache: Path, apt: Apt | None, flavour: str,
         raise MatrixError(f"{kver} is not in the cache {cache} and --offline was given")
     say(kver, "downloading…")
     apt.update(force=refresh)
-    deb = apt.download(f"linux-image-{kver}", cache / "debs")
-    say(kver, f"unpacking {deb.name}…")
-    _unpack(deb, kver, cache / kver)
+    debs = [apt.download(f"linux-image-{kver}", cache / "debs")]
+    names = apt.pkgnames("linux-binary-") + apt.pkgnames("linux-modules-")
+    debs += [apt.download(p, cache / "debs") for p in split_packages(kver, names)]
+    say(kver, f"unpacking {', '.join(d.name for d in debs)}…")
+    _unpack(debs, kver, cache / kver)
     return kver, kimg

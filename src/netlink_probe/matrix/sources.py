@@ -1,7 +1,8 @@
 """apt sources: finding Debian's archive in the host's lists, writing the private sources file.
 
-The guests' kernels come from bookworm, -updates, -backports and -security (component main),
-on the mirror the host's apt already uses.
+The guests' kernels come from bookworm (-updates, -backports, -security), bullseye
+(-updates, -security: the 5.10 LTS still in the field) and sid (the newest release, ``latest``),
+component main, on the mirror the host's apt already uses.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ __all__ = [
     "DEFAULT_KEYRING",
     "GUEST_SUITES",
     "GUEST_SECURITY_SUITE",
+    "GUEST_SECURITY_SUITES",
     "parse_one_line_sources",
     "parse_deb822_sources",
     "host_apt_entries",
@@ -22,8 +24,9 @@ __all__ = [
 ]
 
 DEFAULT_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
-GUEST_SUITES = ("bookworm", "bookworm-updates", "bookworm-backports")
+GUEST_SUITES = ("bookworm", "bookworm-updates", "bookworm-backports", "bullseye", "bullseye-updates", "sid")
 GUEST_SECURITY_SUITE = "bookworm-security"
+GUEST_SECURITY_SUITES = (GUEST_SECURITY_SUITE, "bullseye-security")
 
 #: One `deb` entry: {'uris': [...], 'suites': [...], 'components': [...], 'signed_by': str|None}
 Entry = dict[str, Any]
@@ -135,7 +138,7 @@ def find_debian_mirrors(entries: list[Entry]) -> tuple[str | None, str | None, s
 
 
 def render_private_sources(archive: str, security: str | None, keyring: str | None) -> str:
-    """deb822 text for bookworm, -updates, -backports (+ -security) main."""
+    """deb822 text for the guest suites (+ their -security suites) main."""
     sb = f"Signed-By: {keyring}\n" if keyring else ""
     text = (
         f"Types: deb\nURIs: {archive}\nSuites: {' '.join(GUEST_SUITES)}\n"
@@ -143,7 +146,7 @@ def render_private_sources(archive: str, security: str | None, keyring: str | No
     )
     if security:
         text += (
-            f"\nTypes: deb\nURIs: {security}\nSuites: {GUEST_SECURITY_SUITE}\n"
+            f"\nTypes: deb\nURIs: {security}\nSuites: {' '.join(GUEST_SECURITY_SUITES)}\n"
             f"Components: main\n{sb}"
         )
     return text
