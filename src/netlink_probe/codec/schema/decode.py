@@ -1,0 +1,294 @@
+"""The generic decoder: any attribute run of a known space, typed by the tables alone.
+
+Names come from the build headers first (``source`` 'headers') and from the
+tables for numbers the headers lack (``source`` 'table', i.e. newer than the
+headers); a number neither knows is spelled 'PREFIX_<n>' and stays bytes.
+
+Values: integers of exactly their size (big-endian for be*; a shorter or
+longer value stays bytes: never a guess), strings up to the first NUL, IP and
+link-layer addresses as text, structs as dicts (a struct shorter than its
+layout stays bytes; bytes past it are kept under '_trailing' unless they are
+alignment padding), arrays as lists.  Nests open to dicts; a nest-array to a
+list; a sub-message picks its space by a sibling's value (IFLA_INFO_DATA by
+IFLA_INFO_KIND) or, for the selector 'family', by the message's address
+family (IFLA_PROTINFO: bridge port or inet6); an af-nest (IFLA_AF_SPEC) holds
+one nest per AF_* number, except in AF_BRIDGE messages where it holds the
+bridge space directly (br_fill_ifinfo, net/bridge/br_netlink.c).
+
+Any bytes give values or `DecodeError` (malformed TLVs, nests deeper than
+`codec.depth.MAX_DEPTH`), never another exception.
+"""
+from __future__ import annotations
+
+import ipaddress
+import socket as _socket
+import struct
+from functools import cache
+from typing import Any, NamedTuple
+
+from ... import constants as C
+from ..attribute import NLA_TYPE_MASK, Attrs
+from ..buffer import Buffer
+from ..depth import deeper
+from . import space as lookup_space
+from .model import Field, Space
+
+AF_BRIDGE = 7
+AF_NAMES: dict[int, str] = {C.AF_INET: "AF_INET", C.AF_INET6: "AF_INET6", C.AF_BRIDGE: "AF_BRIDGE",
+                            C.AF_UNSPEC: "AF_UNSPEC", C.AF_PACKET: "AF_PACKET", 28: "AF_MPLS"}
+INTS: dict[str, struct.Struct] = {t: struct.Struct(c) for t, c in (
+    ("u8", "=B"), ("u16", "=H"), ("u32", "=I"), ("u64", "=Q"), ("s8", "=b"), ("s16", "=h"), ("s32", "=i"),
+    ("s64", "=q"), ("be16", ">H"), ("be32", ">I"), ("be64", ">Q"))}
+_VARIABLE = {"uint": {4: INTS["u32"], 8: INTS["u64"]}, "sint": {4: INTS["s32"], 8: INTS["s64"]}}
+NEST_TYPES = frozenset({"nest", "nest-array", "submsg", "af-nest"})
+# Attributes whose value is not a run of attributes nor a leaf: read by their own parser (codec.multipath).
+SPECIAL = frozenset({"RTA_MULTIPATH"})
+
+
+class Name(NamedTuple):
+    """How one attribute number of a space is named: the name, who names it, and its table entry."""
+
+    name: str
+    source: str | None  # 'headers', 'table', or None (unknown: 'PREFIX_<n>')
+    field: Field | None
+
+
+def prefix(enum: str) -> str:
+    """'IFLA' of 'IFLA_UNSPEC' (and of 'NETNSA_NONE'): how a space's unknown numbers are spelled."""
+    return enum.rsplit("_", 1)[0]
+
+
+@cache
+def _header_only(enum: str) -> Space:
+    return Space(name=enum, prefix=prefix(enum), fields=(), header_enum=enum)
+
+
+def resolve(sp: Space | str | None) -> Space | None:
+    """A `Space` from a Space, a table name ('link'), a UAPI enum ('IFLA_UNSPEC'), or None.
+
+    An enum the headers define but no table describes gives a space of names only (values stay bytes).
+    """
+    if sp is None or isinstance(sp, Space):
+        return sp
+    found = lookup_space(sp)
+    if found is None and sp in C.ENUMS:
+        return _header_only(sp)
+    return found
+
+
+@cache
+def naming(sp: Space) -> dict[int, Name]:
+    """{number: Name} of every number the headers or the table know in *sp*."""
+    table = sp.by_num()
+    out: dict[int, Name] = {}
+    if sp.header_enum and sp.header_enum in C.ENUMS:
+        for n, nm in C.enum_names(sp.header_enum).items():
+            out[n] = Name(nm, "headers", table.get(n))
+    for n, f in table.items():
+        if n not in out:
+            out[n] = Name(f.name, "table", f)
+    return out
+
+
+def name_of(sp: Space | None, t: int) -> Name:
+    """The Name of number *t* in *sp* ('PREFIX_<t>' with source None when unknown; 'ATTR_<t>' without a space)."""
+    if sp is None:
+        return Name(f"ATTR_{t}", None, None)
+    return naming(sp).get(t) or Name(f"{sp.prefix}_{t}", None, None)
+
+
+def text(raw: Buffer) -> str:
+    """A NUL-terminated string value (bytes after the first NUL ignored), as UTF-8."""
+    return bytes(raw).split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+def mac(raw: Buffer) -> str:
+    """'02:00:00:00:00:01' (lower-case hex, colon-separated; any length)."""
+    return bytes(raw).hex(":")
+
+
+def ip(raw: Buffer) -> str:
+    """An IPv4 or IPv6 address as inet_ntop writes it; other lengths as plain hex."""
+    b = bytes(raw)
+    if len(b) == 4:
+        return _socket.inet_ntop(_socket.AF_INET, b)
+    if len(b) == 16:
+        return str(ipaddress.IPv6Address(b))
+    return b.hex()
+
+
+@cache
+def struct_of(f: Field) -> tuple[struct.Struct, tuple[str, ...]] | None:
+    """The Struct and field names of a 'struct' Field described by ``fields`` (None when it has a layout)."""
+    if f.layout is not None or not f.fields:
+        return None
+    fmt = "=" + "".join(INTS[t].format[1:] if t in INTS and not t.startswith("be") else "" for _, t in f.fields)
+    if any(t.startswith("be") for _, t in f.fields):  # mixed byte order: one Struct per field, see _struct
+        return None
+    return struct.Struct(fmt), tuple(n for n, _ in f.fields)
+
+
+def _struct(f: Field, raw: Buffer) -> Any:
+    b = bytes(raw)
+    if f.layout is not None:
+        size = f.layout.size
+        if len(b) < size:
+            return b
+        d: dict[str, Any] = f.layout.unpack_dict(b, 0, size)
+    else:
+        plan = struct_of(f)
+        if plan is not None:
+            st, names = plan
+            size = st.size
+            if len(b) < size:
+                return b
+            d = dict(zip(names, st.unpack_from(b, 0)))
+        else:  # fields of mixed byte order, read one by one
+            size = sum(INTS[t].size for _, t in f.fields)
+            if len(b) < size:
+                return b
+            d, off = {}, 0
+            for n, t in f.fields:
+                d[n] = INTS[t].unpack_from(b, off)[0]
+                off += INTS[t].size
+    rest = b[size:]
+    if rest and (any(rest) or len(rest) >= 8):  # more than the kernel's alignment padding (rtnl_link_ifmap: 4)
+        d["_trailing"] = rest.hex()
+    return d
+
+
+def leaf(f: Field, raw: Buffer) -> Any:
+    """The value of a non-nest attribute by its table type; bytes when its length does not fit the type."""
+    t = f.type
+    st = INTS.get(t)
+    if st is not None:
+        return st.unpack(raw)[0] if len(raw) == st.size else bytes(raw)
+    if t in _VARIABLE:
+        st = _VARIABLE[t].get(len(raw))
+        return bytes(raw) if st is None else st.unpack(raw)[0]
+    if t == "string":
+        return text(raw)
+    if t == "flag":
+        return True
+    if t == "ip":
+        return ip(raw) if len(raw) in (4, 16) else bytes(raw)
+    if t == "mac":
+        return mac(raw) if len(raw) else bytes(raw)
+    if t == "struct":
+        return _struct(f, raw)
+    if t == "array" and f.elem in INTS:
+        st = INTS[f.elem]
+        if len(raw) % st.size:
+            return bytes(raw)
+        return [v for (v,) in st.iter_unpack(raw)]
+    return bytes(raw)
+
+
+class Child(NamedTuple):
+    """What a nest attribute opens: 'nest' (one space), 'array' (numbered nests of one space) or 'af' (AF_* -> space)."""
+
+    form: str
+    space: Space | None = None
+    by_family: dict[int, Space | None] | None = None
+
+
+def child(f: Field, siblings: Attrs, sp: Space, family: int, kind: str | None = None) -> Child | None:
+    """How to open nest-type attribute *f* found among *siblings* of *sp*; None: no space known (bytes)."""
+    t = f.type
+    if t == "nest":
+        return Child("nest", resolve(f.space)) if f.space else None
+    if t == "nest-array":
+        return Child("array", resolve(f.space)) if f.space else None
+    if t == "submsg":
+        key = _selector(f, siblings, sp, family, kind)
+        name = f.spaces.get(key) if key is not None else None
+        return Child("nest", resolve(name)) if name else None
+    if t == "af-nest":
+        if family == AF_BRIDGE and str(AF_BRIDGE) in f.spaces:
+            return Child("nest", resolve(f.spaces[str(AF_BRIDGE)]))
+        return Child("af", by_family={int(k): resolve(v) for k, v in f.spaces.items()})
+    return None
+
+
+def _selector(f: Field, siblings: Attrs, sp: Space, family: int, kind: str | None) -> str | None:
+    if f.selector == "family":
+        return str(family)
+    for n, nm in naming(sp).items():
+        if nm.name == f.selector:
+            raw = siblings.get(n)
+            if raw is None:
+                return kind
+            v = leaf(nm.field, raw) if nm.field is not None else text(raw)
+            return str(v)
+    return kind
+
+
+def decode_attrs(attrs: Attrs, sp: Space | str | None, *, family: int = 0, depth: int = 0,
+                 kind: str | None = None) -> dict[str, Any]:
+    """{name: value} of a run of attributes of space *sp*: repeats become lists, nests dicts.
+
+    *family* is the message's address family (IFLA_AF_SPEC / IFLA_PROTINFO
+    depend on it); *depth* the number of nests above this run; *kind* the
+    link kind when the run's own IFLA_INFO_KIND is missing.  RTA_MULTIPATH
+    stays bytes here (`codec.multipath` parses it).  DecodeError for malformed
+    bytes or nests deeper than MAX_DEPTH.
+    """
+    space = resolve(sp)
+    names = naming(space) if space is not None else {}
+    pre = space.prefix if space is not None else "ATTR"
+    out: dict[str, Any] = {}
+    repeated: set[str] = set()
+    buf = attrs.buf
+    mv = memoryview(buf)
+    entries = attrs._all if attrs._all is not None else attrs._entries()
+    for tw, off, alen in entries:
+        t = tw & NLA_TYPE_MASK
+        nm = names.get(t)
+        if nm is None:
+            name, f = f"{pre}_{t}", None
+        else:
+            name, f = nm.name, nm.field
+        raw = mv[off + 4: off + alen]
+        v: Any
+        if f is None or name in SPECIAL:
+            v = bytes(raw)
+        elif f.type in NEST_TYPES:
+            assert space is not None
+            v = _open(f, Attrs(buf, off + 4, off + alen), attrs, space, family, deeper(depth, off), kind)
+        else:
+            v = leaf(f, raw)
+        if name in repeated:
+            out[name].append(v)
+        elif name in out:
+            out[name] = [out[name], v]
+            repeated.add(name)
+        else:
+            out[name] = v
+    return out
+
+
+def _open(f: Field, inner: Attrs, siblings: Attrs, sp: Space, family: int, depth: int, kind: str | None) -> Any:
+    how = child(f, siblings, sp, family, kind)
+    if how is None or (how.form != "af" and how.space is None):
+        return bytes(inner.buf[inner.start:inner.end])
+    if how.form == "nest":
+        return decode_attrs(inner, how.space, family=family, depth=depth)
+    if how.form == "array":
+        return [decode_attrs(a.nested(), how.space, family=family, depth=deeper(depth, a.offset)) for a in inner]
+    out: dict[str, Any] = {}
+    assert how.by_family is not None
+    for a in inner:
+        name = AF_NAMES.get(a.type, f"AF_{a.type}")
+        fsp = how.by_family.get(a.type)
+        out[name] = (decode_attrs(a.nested(), fsp, family=family, depth=deeper(depth, a.offset)) if fsp is not None
+                     else bytes(a.value))
+    return out
+
+
+def decode_bytes(data: Buffer, sp: Space | str | None, *, family: int = 0) -> dict[str, Any]:
+    """`decode_attrs` of *data* as one whole run of attributes (the hypothesis properties' entry point)."""
+    return decode_attrs(Attrs(data, 0, len(data)), sp, family=family)
+
+
+__all__ = ["AF_BRIDGE", "AF_NAMES", "Child", "INTS", "NEST_TYPES", "Name", "SPECIAL", "child", "decode_attrs",
+           "decode_bytes", "ip", "leaf", "mac", "name_of", "naming", "prefix", "resolve", "struct_of", "text"]
