@@ -37,19 +37,21 @@ def _normalise_tests(tests: dict[str, Any] | None) -> dict[str, int]:
 
 
 def build_profile(observations: dict[str, Any], tests: dict[str, Any] | None,
-                  run: dict[str, bool] | None = None) -> dict[str, Any]:
+                  run: dict[str, bool] | None = None, recorded_by: dict[str, str] | None = None,
+                  test_docs: dict[str, str] | None = None) -> dict[str, Any]:
     """A complete profile for the running machine.
 
     Every key and value is validated (TypeError/ValueError on a bad one).
     *tests* gives the passed/failed/skipped counts (missing ones are 0); *run* the run context
-    (identity.run_context() of this process when None).
+    (identity.run_context() of this process when None); *recorded_by* the test that recorded each
+    key and *test_docs* those tests' first docstring lines (both optional, for reports).
     """
     obs = {}
     for key, value in observations.items():
         validate_key(key)
         validate_value(value)
         obs[key] = normalise_value(value)
-    return {
+    doc: dict[str, Any] = {
         "schema": SCHEMA,
         "kernel": kernel_identity(),
         "headers": headers_version(),
@@ -58,6 +60,11 @@ def build_profile(observations: dict[str, Any], tests: dict[str, Any] | None,
         "tests": _normalise_tests(tests),
         "run": dict(run_context() if run is None else run),
     }
+    if recorded_by:
+        doc["recorded_by"] = {k: v for k, v in recorded_by.items() if k in obs}
+        wanted = set(doc["recorded_by"].values())
+        doc["test_docs"] = {t: d for t, d in (test_docs or {}).items() if t in wanted}
+    return doc
 
 
 def write_profile(path: str | os.PathLike[str], profile: dict[str, Any]) -> bool:

@@ -21,11 +21,26 @@ __all__ = [
     "WORKEROUTPUT_OBSERVATIONS",
     "WORKEROUTPUT_CONFLICTS",
     "WORKEROUTPUT_ORIGINS",
+    "WORKEROUTPUT_DOCS",
+    "function_id",
+    "first_doc_line",
 ]
 
 WORKEROUTPUT_OBSERVATIONS = "netlink_probe_observations"
 WORKEROUTPUT_CONFLICTS = "netlink_probe_conflicts"
 WORKEROUTPUT_ORIGINS = "netlink_probe_origins"
+WORKEROUTPUT_DOCS = "netlink_probe_test_docs"
+
+
+def first_doc_line(obj: Any) -> str:
+    """The first paragraph of a test function's docstring, on one line ('' without one)."""
+    doc = getattr(obj, "__doc__", None) or ""
+    return " ".join(doc.strip().split("\n\n", 1)[0].split())[:2000]
+
+
+def function_id(nodeid: str) -> str:
+    """'conformance/test_a.py::test_x' of 'conformance/test_a.py::test_x[veth-1]' (one test function)."""
+    return nodeid.split("[", 1)[0]
 
 
 def _current_test() -> str:
@@ -75,6 +90,10 @@ class Recorder:
                 self._store(key, value, origin)
         for key, value in observations.items():
             self._store(key, value, origins.get(key, where))
+
+    def origins(self) -> dict[str, str]:
+        """{key: the test that recorded its current value} ('module::function', parameters dropped)."""
+        return {k: function_id(v) for k, v in self._origin.items()}
 
     def worker_output(self) -> dict[str, Any]:
         """What a worker hands the controller (JSON-serialisable)."""

@@ -20,7 +20,8 @@ from netlink_probe.profile import build_profile, show_value, write_profile
 from .ktap import CaseResult, render_ktap
 from .outcomes import Outcomes
 from .progress import ProgressLines
-from .recorder import WORKEROUTPUT_OBSERVATIONS, Recorder
+from .recorder import (WORKEROUTPUT_DOCS, WORKEROUTPUT_OBSERVATIONS, WORKEROUTPUT_ORIGINS, Recorder, first_doc_line,
+                       function_id)
 
 __all__ = ["ProfileSession"]
 
@@ -68,6 +69,7 @@ class ProfileSession:
         self.ktap_path = None if self.is_worker else _ktap_path(config)
         self.failures: dict[str, tuple[str, ...]] = {}
         self.ktap_error: str | None = None
+        self.test_docs: dict[str, str] = {}  # test function -> first docstring paragraph (for reports)
         self.progress = (ProgressLines() if not self.is_worker and config.getoption("netlink_probe_progress", False)
                          else None)
 
@@ -86,7 +88,9 @@ class ProfileSession:
             xml.suite_name = f"netlink-probe.{platform.release()}"
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        """The total for the progress lines (single process)."""
+        """Each test's docstring for the profile; the total for the progress lines (single process)."""
+        for item in session.items:
+            self.test_docs.setdefault(function_id(item.nodeid), first_doc_line(getattr(item, "obj", None)))
         if self.progress is not None:
             self.progress.set_total(len(session.items))
 
@@ -124,6 +128,8 @@ class ProfileSession:
             self.lost_workers.append(name)
             return
         self.recorder.merge_worker_output(output, where=name)
+        for test, doc in (output.get(WORKEROUTPUT_DOCS) or {}).items():
+            self.test_docs.setdefault(test, doc)
 
     # -- the end -----------------------------------------------------------
 
@@ -131,7 +137,10 @@ class ProfileSession:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         """A worker hands its observations over; the controller writes the profile (exit 3 if it cannot)."""
         if self.is_worker:
-            self.config.workeroutput.update(self.recorder.worker_output())  # type: ignore[attr-defined]
+            out = self.recorder.worker_output()
+            wanted = {function_id(t) for t in out[WORKEROUTPUT_ORIGINS].values()}
+            out[WORKEROUTPUT_DOCS] = {t: d for t, d in self.test_docs.items() if t in wanted}
+            self.config.workeroutput.update(out)  # type: ignore[attr-defined]
             return
         if self.progress is not None:
             self.progress.write(force=True)
@@ -140,7 +149,8 @@ class ProfileSession:
         if not self.profile_path:
             return
         try:
-            prof = build_profile(self.recorder.observations, self.outcomes.counts())
+            prof = build_profile(self.recorder.observations, self.outcomes.counts(),
+                                 recorded_by=self.recorder.origins(), test_docs=self.test_docs)
             self.replaced = write_profile(self.profile_path, prof)
             self.written = len(prof["observations"])
         except (OSError, TypeError, ValueError) as e:
