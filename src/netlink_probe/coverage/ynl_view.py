@@ -121,7 +121,7 @@ class Ynl:
             e["attrs"] = [self._unknown(fam, c) for c in self.ynl_mod.NlAttrs(a.raw)]
         return e
 
-    def _entry(self, fam: Any, a: Any, aset: Any, space: str, outer: Any, search: Any) -> dict[str, Any]:
+    def _entry(self, fam: Any, a: Any, aset: Any, space: str | None, outer: Any, search: Any) -> dict[str, Any]:
         spec = aset.attrs_by_val.get(a.type)
         if spec is None:
             return self._unknown(fam, a)
