@@ -17,7 +17,7 @@ from ._common import add_color_option
 from .errors import EXIT_OK, EXIT_USAGE, PROG, one_line, print_error
 from .streams import OutputError, guarded_stdout, reopen_closed_inputs, silence_stdout
 
-SUBCOMMANDS = ("dump", "monitor", "decode", "kernel_info", "diff", "profile")
+SUBCOMMANDS = ("dump", "monitor", "decode", "kernel_info", "diff", "profile", "report")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -34,7 +34,7 @@ from .diffs import run_diffs
 from .kernels import cached_kernels, is_series, kernel_image, parse_kernel_list, pick_newest_cached, \
     prepare_kernel
 from .progress import say
-from .report import add_slowdowns, overall_exit, print_summary, write_summary
+from .report import add_slowdowns, overall_exit, print_summary, render_reports, write_summary
 from .runs import host_label, run_guest_retrying, run_host
 from .sources import DEFAULT_KEYRING
 from .suite import DEFAULT_SUITE, PythonInfo, find_python, suite_command, supports_profile
@@ -173,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     total = time.monotonic() - t0
     print(f"total: {total:.0f} s", flush=True)
     write_summary(out / "summary.json", results, total, setup.with_profile)
+    render_reports(setup.py, out)
     return overall_exit(results, args.fail_on_test_failures)
 
 

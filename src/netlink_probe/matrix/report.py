@@ -4,14 +4,17 @@ the exit status."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
-from .diffs import DIFF_OK
+from . import CHECKOUT
+from .diffs import DIFF_OK, diff_command
 from .junit import read_case_times, slowdown
-from .suite import PYTEST_OK
+from .suite import PYTEST_OK, PythonInfo, suite_env
 
-__all__ = ["format_done", "add_slowdowns", "print_summary", "write_summary", "overall_exit"]
+__all__ = ["format_done", "add_slowdowns", "print_summary", "write_summary", "overall_exit", "render_reports"]
 
 Result = dict[str, Any]
 
@@ -61,6 +64,17 @@ def write_summary(path: Path, results: list[Result], total_s: float, with_profil
     path.write_text(json.dumps(
         {"total_s": round(total_s, 1), "profile": with_profile, "results": results},
         indent=2) + "\n")
+
+
+def render_reports(py: PythonInfo, out: Path) -> None:
+    """`netlink-probe report OUT`: report.html and report.md across every kernel of the run
+    (in the suite's interpreter and environment: the matrix itself needs no cffi binding)."""
+    cmd = diff_command(py.executable)[:-1] + ["report", str(out)]
+    r = subprocess.run(cmd, cwd=CHECKOUT, env=suite_env(), capture_output=True, text=True)
+    sys.stdout.write(r.stdout)
+    if r.returncode != 0:
+        print(f"kernel-matrix: the report could not be rendered (exit {r.returncode}): {r.stderr.strip()}",
+              file=sys.stderr)
 
 
 def overall_exit(results: list[Result], fail_on_test_failures: bool = False) -> int:
