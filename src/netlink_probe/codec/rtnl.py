@@ -1,9 +1,12 @@
 """rtnetlink message families: which fixed header and attribute space each RTM_* uses,
 and `decode`, a whole message as a plain dict (header fields by name, values typed).
 
-Attributes without a kind (`codec.values.KIND`) are kept as raw bytes under
-their header name, or under 'PREFIX_<number>' when the headers are older than
-the kernel.  The value kinds, attribute spaces and next-hop parser live in
+Values are typed by the attribute-space tables (`codec.schema`, decoded by
+`codec.schema.decode`): nests open into dicts (IFLA_LINKINFO, IFLA_INFO_DATA
+by kind, IFLA_AF_SPEC by family, RTA_METRICS, NDTA_PARMS ...), RTA_MULTIPATH
+stays bytes (`multipath` parses it).  Attributes the tables do not know are
+kept as raw bytes under their header name, or under 'PREFIX_<number>' when
+neither headers nor tables name them.  The value kinds, attribute spaces and next-hop parser live in
 their own modules and are re-exported here: ``R.KIND``, ``R.value``, ``R.ip``,
 ``R.mac``, ``R.space_names``, ``R.multipath``.
 """
@@ -13,11 +16,12 @@ from typing import Any
 
 from .. import constants as C
 from . import layouts as L
-from .attribute import NLA_TYPE_MASK, Attrs
+from .attribute import Attrs
 from .message import Message
 from .multipath import multipath, nexthops
-from .spaces import NESTED, prefix, space_names
-from .values import KIND, SCALARS, ip, mac, value
+from .schema.decode import decode_attrs
+from .spaces import space_names
+from .values import KIND, ip, mac, value
 
 # RTM_NEWLINK.. are grouped by four (NEW, DEL, GET, SET) from RTM_BASE.
 _FAMILY_OF_BASE = {
@@ -29,9 +33,11 @@ _FAMILY_OF_BASE = {
     C.RTM_NEWNSID: ("nsid", L.RTGENMSG, "NETNSA_NONE"),
     C.RTM_NEWRULE: ("rule", L.FIB_RULE_HDR, "FRA_UNSPEC"),
     C.RTM_NEWVLAN: ("vlan", L.BR_VLAN_MSG, "BRIDGE_VLANDB_UNSPEC"),
+    # RTM_NEWMULTICAST (56) and RTM_NEWANYCAST (60) are newer than some headers; their replies carry an
+    # ifaddrmsg and IFA_* (inet6_fill_ifmcaddr / inet6_fill_ifacaddr, net/ipv6/addrconf.c)
+    C.RTM_GETMULTICAST - 2: ("multicast", L.IFADDRMSG, "IFA_UNSPEC"),
+    C.RTM_GETANYCAST - 2: ("anycast", L.IFADDRMSG, "IFA_UNSPEC"),
 }
-# The nests `decode` opens into dicts; the others stay bytes there (`codec.tree` opens every one).
-_DICT_NESTS = ("IFLA_LINKINFO", "NDTA_PARMS")
 
 
 def family(mtype: int) -> tuple[str, L.Layout, str] | None:
@@ -42,35 +48,14 @@ def family(mtype: int) -> tuple[str, L.Layout, str] | None:
     return _FAMILY_OF_BASE.get(base)
 
 
-def attrs_dict(attrs: Attrs, space: str) -> dict[str, Any]:
-    """{name: value} of an attribute set (repeats become lists; unknown numbers as 'NAME_<n>')."""
-    names = space_names(space)
-    pre = prefix(space)
-    out: dict[str, Any] = {}
-    repeated: set[str] = set()
-    buf = attrs.buf
-    mv = memoryview(buf)
-    entries = attrs._all if attrs._all is not None else attrs._entries()  # validated (type word, offset, nla_len)
-    for tw, off, alen in entries:
-        t = tw & NLA_TYPE_MASK
-        name = names.get(t) or f"{pre}_{t}"
-        kind = KIND.get(name)
-        v: object
-        if kind in SCALARS:  # the common case, read without slicing
-            st = SCALARS[kind]
-            v = st.unpack_from(buf, off + 4)[0] if alen - 4 >= st.size else bytes(mv[off + 4: off + alen])
-        elif name in _DICT_NESTS:
-            v = attrs_dict(Attrs(buf, off + 4, off + alen), NESTED[name])
-        else:
-            v = value(name, mv[off + 4: off + alen])
-        if name in repeated:  # a repeated attribute: keep every value, in order (appended in place: linear)
-            out[name].append(v)
-        elif name in out:
-            out[name] = [out[name], v]
-            repeated.add(name)
-        else:
-            out[name] = v
-    return out
+def attrs_dict(attrs: Attrs, space: str, *, family: int = 0) -> dict[str, Any]:
+    """{name: value} of an attribute set (repeats become lists; unknown numbers as 'NAME_<n>').
+
+    *space* is a UAPI enum ('IFLA_UNSPEC') or a table name ('link'); *family*
+    the message's address family (IFLA_AF_SPEC and IFLA_PROTINFO depend on it).
+    DecodeError for malformed bytes.
+    """
+    return decode_attrs(attrs, space, family=family)
 
 
 def decode(m: Message) -> dict[str, Any]:
@@ -83,7 +68,8 @@ def decode(m: Message) -> dict[str, Any]:
     obj, layout, space = fam
     d["object"] = obj
     d["header"] = layout.as_dict(m.header(layout))
-    d["attrs"] = attrs_dict(m.attrs(layout.size), space)
+    hdr = d["header"]
+    d["attrs"] = attrs_dict(m.attrs(layout.size), space, family=next(iter(hdr.values())) if hdr else 0)
     return d
 
 

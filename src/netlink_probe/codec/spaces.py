@@ -1,68 +1,91 @@
-"""Attribute spaces: the names of each space's types, and which space a nested attribute opens.
+"""Attribute spaces by their UAPI enum ('IFLA_UNSPEC', 'NDTPA_UNSPEC'): names of each space's types,
+and which space a nested attribute opens — all derived from the tables in `codec.schema`.
 
-A space is named by its UNSPEC member as the UAPI headers spell it
-('IFLA_UNSPEC', 'NDTPA_UNSPEC').  Nested attributes open another space:
-always the same one (IFLA_LINKINFO -> IFLA_INFO_*), one chosen by the link
-kind (IFLA_INFO_DATA of a veth -> VETH_INFO_*), by the address family
-(IFLA_AF_SPEC's AF_INET entry -> IFLA_INET_*), or an array whose entries are
-numbered and each a nest of one space (CTRL_ATTR_MCAST_GROUPS).
+A nested attribute opens another space: always the same one (IFLA_LINKINFO
+-> IFLA_INFO_*: `NESTED`), one chosen by the link kind (IFLA_INFO_DATA of a
+veth -> VETH_INFO_*: `KIND_DATA`, `SLAVE_DATA`), by the address family
+(IFLA_AF_SPEC's AF_INET entry -> IFLA_INET_*: `AF_SPEC`), or an array whose
+entries are numbered and each a nest of one space (`ARRAYS`).  Spaces are
+named here by their enum's first member, as the headers spell it, where the
+headers have one, else by the table's name ('gre-info').
 """
 from __future__ import annotations
 
 from .. import constants as C
+from .schema import SPACES, Space
+from .schema.decode import AF_NAMES, prefix
+
+__all__ = ["AF_NAMES", "AF_SPEC", "ARRAYS", "KIND_DATA", "NESTED", "SLAVE_DATA", "kind_space", "known", "prefix",
+           "space_names"]
+
+
+def _id(name: str | None) -> str | None:
+    """How this module names the table space *name*: its header enum, or the table name."""
+    sp = SPACES.get(name) if name else None
+    if sp is None:
+        return None
+    return sp.header_enum or sp.name
+
+
+def _derive() -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[int, str], dict[str, str]]:
+    nested: dict[str, str] = {}
+    arrays: dict[str, str] = {}
+    kind_data: dict[str, str] = {}
+    slave_data: dict[str, str] = {}
+    af_spec: dict[int, str] = {}
+    for sp in SPACES.values():
+        for f in sp.fields:
+            if f.type == "nest" and _id(f.space):
+                nested.setdefault(f.name, _id(f.space) or "")
+            elif f.type == "nest-array" and _id(f.space):
+                arrays.setdefault(f.name, _id(f.space) or "")
+            elif f.type == "submsg" and f.selector == "IFLA_INFO_KIND":
+                kind_data.update({k: _id(v) or v for k, v in f.spaces.items() if _id(v)})
+            elif f.type == "submsg" and f.selector == "IFLA_INFO_SLAVE_KIND":
+                slave_data.update({k: _id(v) or v for k, v in f.spaces.items() if _id(v)})
+            elif f.type == "af-nest" and f.name == "IFLA_AF_SPEC":
+                af_spec.update({int(k): _id(v) or v for k, v in f.spaces.items() if _id(v) and int(k) != C.AF_BRIDGE})
+    return nested, arrays, kind_data, af_spec, slave_data
+
 
 # A nested attribute that always holds attributes of one space.
-NESTED: dict[str, str] = {
-    "IFLA_LINKINFO": "IFLA_INFO_UNSPEC", "NDTA_PARMS": "NDTPA_UNSPEC", "RTA_METRICS": "RTAX_UNSPEC",
-    "IFLA_PROP_LIST": "IFLA_UNSPEC", "IFLA_XDP": "IFLA_XDP_UNSPEC",
-    "IFLA_PROTO_DOWN_REASON": "IFLA_PROTO_DOWN_REASON_UNSPEC"}
-# IFLA_INFO_DATA by IFLA_INFO_KIND, IFLA_INFO_SLAVE_DATA by IFLA_INFO_SLAVE_KIND.
-KIND_DATA: dict[str, str] = {
-    "veth": "VETH_INFO_UNSPEC", "bridge": "IFLA_BR_UNSPEC", "vxlan": "IFLA_VXLAN_UNSPEC",
-    "macvlan": "IFLA_MACVLAN_UNSPEC", "macvtap": "IFLA_MACVLAN_UNSPEC", "vlan": "IFLA_VLAN_UNSPEC",
-    "bond": "IFLA_BOND_UNSPEC", "geneve": "IFLA_GENEVE_UNSPEC", "vrf": "IFLA_VRF_UNSPEC",
-    "ipvlan": "IFLA_IPVLAN_UNSPEC", "ipvtap": "IFLA_IPVLAN_UNSPEC", "tun": "IFLA_TUN_UNSPEC",
-    "xfrm": "IFLA_XFRM_UNSPEC", "gtp": "IFLA_GTP_UNSPEC", "hsr": "IFLA_HSR_UNSPEC",
-    "macsec": "IFLA_MACSEC_UNSPEC", "ipoib": "IFLA_IPOIB_UNSPEC", "ppp": "IFLA_PPP_UNSPEC",
-    "rmnet": "IFLA_RMNET_UNSPEC", "bareudp": "IFLA_BAREUDP_UNSPEC", "mctp": "IFLA_MCTP_UNSPEC"}
-SLAVE_DATA: dict[str, str] = {"bridge": "IFLA_BRPORT_UNSPEC", "bond": "IFLA_BOND_SLAVE_UNSPEC",
-                              "vrf": "IFLA_VRF_PORT_UNSPEC"}
-# IFLA_AF_SPEC (outside AF_BRIDGE messages) holds one nest per address family, numbered by AF_*.
-AF_SPEC: dict[int, str] = {C.AF_INET: "IFLA_INET_UNSPEC", C.AF_INET6: "IFLA_INET6_UNSPEC"}
-AF_NAMES: dict[int, str] = {C.AF_INET: "AF_INET", C.AF_INET6: "AF_INET6", C.AF_BRIDGE: "AF_BRIDGE",
-                            C.AF_UNSPEC: "AF_UNSPEC"}
+NESTED: dict[str, str]
 # Arrays: entries numbered 1.., each a nest of this space.
-ARRAYS: dict[str, str] = {"CTRL_ATTR_MCAST_GROUPS": "CTRL_ATTR_MCAST_GRP_UNSPEC",
-                          "CTRL_ATTR_OPS": "CTRL_ATTR_OP_UNSPEC"}
+ARRAYS: dict[str, str]
+# IFLA_INFO_DATA by IFLA_INFO_KIND, IFLA_INFO_SLAVE_DATA by IFLA_INFO_SLAVE_KIND.
+KIND_DATA: dict[str, str]
+# IFLA_AF_SPEC (outside AF_BRIDGE messages) holds one nest per address family, numbered by AF_*.
+AF_SPEC: dict[int, str]
+SLAVE_DATA: dict[str, str]
+NESTED, ARRAYS, KIND_DATA, AF_SPEC, SLAVE_DATA = _derive()
 
 _SPACE_NAMES: dict[str, dict[int, str]] = {}
 
 
+def _space(space: str) -> Space | None:
+    from .schema.decode import resolve
+    return resolve(space)
+
+
 def space_names(space: str) -> dict[int, str]:
-    """{type number: header name} of an attribute space such as 'IFLA_UNSPEC'."""
+    """{type number: name} of an attribute space such as 'IFLA_UNSPEC': the headers' names, and the
+    table's for numbers newer than the headers ('IFLA_HEADROOM' on 6.1 headers)."""
     if space not in _SPACE_NAMES:
-        _SPACE_NAMES[space] = C.enum_names(space)
+        from .schema.decode import naming
+        sp = _space(space)
+        _SPACE_NAMES[space] = {n: nm.name for n, nm in naming(sp).items()} if sp is not None else {}
     return _SPACE_NAMES[space]
 
 
 def known(space: str | None) -> bool:
-    """Whether the headers define *space* at all."""
-    return space is not None and space in C.ENUMS
-
-
-def prefix(space: str) -> str:
-    """'IFLA' of 'IFLA_UNSPEC': how unnamed types of the space are spelled ('IFLA_60')."""
-    return space.rsplit("_", 1)[0]
+    """Whether the headers or the tables define *space*."""
+    return space is not None and _space(space) is not None
 
 
 def kind_space(name: str, link_kind: str | None, slave_kind: str | None) -> str | None:
-    """The space of IFLA_INFO_DATA / IFLA_INFO_SLAVE_DATA for the link's kinds, when the headers have it."""
-    if name == "IFLA_INFO_DATA" and link_kind in KIND_DATA and known(KIND_DATA[link_kind]):
+    """The space of IFLA_INFO_DATA / IFLA_INFO_SLAVE_DATA for the link's kinds, when the tables have it."""
+    if name == "IFLA_INFO_DATA" and link_kind in KIND_DATA:
         return KIND_DATA[link_kind]
     if name == "IFLA_INFO_SLAVE_DATA" and slave_kind in SLAVE_DATA:
         return SLAVE_DATA[slave_kind]
     return None
-
-
-__all__ = ["AF_NAMES", "AF_SPEC", "ARRAYS", "KIND_DATA", "NESTED", "SLAVE_DATA", "kind_space", "known", "prefix",
-           "space_names"]

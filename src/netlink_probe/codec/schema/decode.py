@@ -76,9 +76,20 @@ def resolve(sp: Space | str | None) -> Space | None:
     return found
 
 
-@cache
+_NAMING: dict[tuple[str, str | None], dict[int, Name]] = {}
+_STRUCTS: dict[int, tuple[Field, tuple[struct.Struct, tuple[str, ...]] | None]] = {}
+
+
 def naming(sp: Space) -> dict[int, Name]:
-    """{number: Name} of every number the headers or the table know in *sp*."""
+    """{number: Name} of every number the headers or the table know in *sp* (cached per space)."""
+    key = (sp.name, sp.header_enum)
+    got = _NAMING.get(key)
+    if got is None:
+        got = _NAMING[key] = _naming(sp)
+    return got
+
+
+def _naming(sp: Space) -> dict[int, Name]:
     table = sp.by_num()
     out: dict[int, Name] = {}
     if sp.header_enum and sp.header_enum in C.ENUMS:
@@ -117,9 +128,16 @@ def ip(raw: Buffer) -> str:
     return b.hex()
 
 
-@cache
 def struct_of(f: Field) -> tuple[struct.Struct, tuple[str, ...]] | None:
-    """The Struct and field names of a 'struct' Field described by ``fields`` (None when it has a layout)."""
+    """The Struct and field names of a 'struct' Field described by ``fields`` (None when it has a layout
+    or mixes byte orders); cached per Field (tables live as long as the process)."""
+    got = _STRUCTS.get(id(f))
+    if got is None or got[0] is not f:
+        got = _STRUCTS[id(f)] = (f, _struct_of(f))
+    return got[1]
+
+
+def _struct_of(f: Field) -> tuple[struct.Struct, tuple[str, ...]] | None:
     if f.layout is not None or not f.fields:
         return None
     fmt = "=" + "".join(INTS[t].format[1:] if t in INTS and not t.startswith("be") else "" for _, t in f.fields)
@@ -234,7 +252,7 @@ def decode_attrs(attrs: Attrs, sp: Space | str | None, *, family: int = 0, depth
     bytes or nests deeper than MAX_DEPTH.
     """
     space = resolve(sp)
-    names = naming(space) if space is not None else {}
+    plan = _plan(space) if space is not None else {}
     pre = space.prefix if space is not None else "ATTR"
     out: dict[str, Any] = {}
     repeated: set[str] = set()
@@ -243,20 +261,22 @@ def decode_attrs(attrs: Attrs, sp: Space | str | None, *, family: int = 0, depth
     entries = attrs._all if attrs._all is not None else attrs._entries()
     for tw, off, alen in entries:
         t = tw & NLA_TYPE_MASK
-        nm = names.get(t)
-        if nm is None:
-            name, f = f"{pre}_{t}", None
-        else:
-            name, f = nm.name, nm.field
-        raw = mv[off + 4: off + alen]
+        step = plan.get(t)
         v: Any
-        if f is None or name in SPECIAL:
-            v = bytes(raw)
-        elif f.type in NEST_TYPES:
-            assert space is not None
-            v = _open(f, Attrs(buf, off + 4, off + alen), attrs, space, family, deeper(depth, off), kind)
+        if step is None:
+            name = f"{pre}_{t}"
+            v = bytes(mv[off + 4: off + alen])
         else:
-            v = leaf(f, raw)
+            name, f, st = step
+            if st is not None:  # the common case: a fixed-size integer, read without slicing
+                v = st.unpack_from(buf, off + 4)[0] if alen - 4 == st.size else bytes(mv[off + 4: off + alen])
+            elif f is None or name in SPECIAL:
+                v = bytes(mv[off + 4: off + alen])
+            elif f.type in NEST_TYPES:
+                assert space is not None
+                v = _open(f, Attrs(buf, off + 4, off + alen), attrs, space, family, deeper(depth, off), kind)
+            else:
+                v = leaf(f, mv[off + 4: off + alen])
         if name in repeated:
             out[name].append(v)
         elif name in out:
@@ -265,6 +285,19 @@ def decode_attrs(attrs: Attrs, sp: Space | str | None, *, family: int = 0, depth
         else:
             out[name] = v
     return out
+
+
+_PLANS: dict[tuple[str, str | None], dict[int, tuple[str, Field | None, struct.Struct | None]]] = {}
+
+
+def _plan(sp: Space) -> dict[int, tuple[str, Field | None, struct.Struct | None]]:
+    """{number: (name, field, Struct of a fixed-size integer or None)}: `decode_attrs`'s per-space lookup."""
+    key = (sp.name, sp.header_enum)
+    got = _PLANS.get(key)
+    if got is None:
+        got = _PLANS[key] = {n: (nm.name, nm.field, INTS.get(nm.field.type) if nm.field is not None else None)
+                             for n, nm in naming(sp).items()}
+    return got
 
 
 def _open(f: Field, inner: Attrs, siblings: Attrs, sp: Space, family: int, depth: int, kind: str | None) -> Any:
