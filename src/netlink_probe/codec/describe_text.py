@@ -1,7 +1,8 @@
 """The readable form of a `codec.describe` description: one header line per message, attributes indented.
 
 Raw values show at most 32 bytes (``--json`` has them all), with their
-readings as text or integer when plausible.
+readings as text or integer when plausible.  Attributes only the tables name
+(newer than the build headers) are marked ``[not in the headers]``.
 """
 from __future__ import annotations
 
@@ -79,6 +80,8 @@ def _level(attrs: list[dict[str, Any]], indent: str) -> Iterator[str | tuple[lis
     """The lines of one run of attributes, and (nested run, its indent) where a nest's lines go."""
     for e in attrs:
         tag = f"{e['name']} ({e['type']})" if e.get("known", True) else f"unknown attribute {e['type']}"
+        if e.get("source") == "table":  # named by codec.schema's tables only: newer than the build headers
+            tag += " [not in the headers]"
         fl = f" [{','.join(e['flags'])}]" if e.get("flags") else ""
         if "attrs" in e:
             yield f"{indent}{tag}{fl}: nested, {e['len']} bytes"
@@ -90,7 +93,8 @@ def _level(attrs: list[dict[str, Any]], indent: str) -> Iterator[str | tuple[lis
                        f"flags={nh['rtnh_flags']:#x}")
                 yield nh["attrs"], indent + "        "
         else:
-            yield f"{indent}{tag}{fl}: {value_text(e.get('value'))}"
+            named = f" ({e['enum']})" if "enum" in e else ""
+            yield f"{indent}{tag}{fl}: {value_text(e.get('value'))}{named}"
 
 
 def value_text(v: object) -> str:
