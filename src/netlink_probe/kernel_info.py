@@ -25,7 +25,6 @@ from . import constants as C
 from . import rtnl
 from .codec import attribute as A
 from .codec import layouts as L
-from .codec.attribute import Attrs
 from .codec.errors import errno_name
 from .codec.message import Message
 from .errors import KernelError, NetlinkTimeout
@@ -190,9 +189,37 @@ def _dump_types(r: rtnl.Rtnl, mtype: int, payload: bytes) -> list[Message]:
         return []
 
 
-def _unknown_attrs(attrs: Attrs, space: str) -> set[int]:
-    names = C.enum_names(space)
-    return {t for t in attrs.types() if t not in names}
+def _note_attributes(m: Message, beyond: set[str], unknown: dict[str, set[int]]) -> None:
+    """Walk *m*'s attribute tree (`codec.describe`): names only the tables know go to *beyond*, numbers
+    neither headers nor tables know to *unknown* by space prefix ('IFLA' for IFLA_70; 'ATTR in X' for
+    attributes of a nest X whose space nobody knows)."""
+    from .codec.describe import describe
+    from .codec.errors import DecodeError
+
+    try:
+        d = describe(m)
+    except DecodeError:
+        return
+    stack: list[tuple[dict[str, Any], str]] = [(e, "") for e in d.get("attrs", [])]
+    while stack:
+        e, parent = stack.pop()
+        stack += [(c, e["name"]) for c in e.get("attrs", ())]
+        stack += [(c, e["name"]) for hop in e.get("nexthops", ()) for c in hop["attrs"]]
+        if e.get("source") == "table":
+            beyond.add(e["name"])
+        elif not e.get("known", True):
+            pre, _, num = e["name"].rpartition("_")
+            if num.isdigit():
+                unknown.setdefault(f"ATTR in {parent}" if pre == "ATTR" else pre, set()).add(int(num))
+
+
+def _bridge_with_port(r: rtnl.Rtnl, port: int) -> None:
+    """A bridge with *port* enslaved, when the kernel has bridges: IFLA_BR_* and IFLA_BRPORT_* in the dump."""
+    try:
+        r.do(rtnl.new_link("npbr0", "bridge"))
+        r.do(rtnl.set_link(port, master=r.link_index("npbr0")))
+    except KernelError:
+        pass
 
 
 def _group_listeners(ns: Any, max_group: int) -> dict[int, Socket]:
@@ -235,8 +262,10 @@ def header_disagreements(*, cap: int = GROUP_CAP) -> dict[str, Any]:
     * unknown_message_types: {dump: [types]} — message types in real dumps (links, addresses,
       routes, neighbour tables, multicast and anycast addresses) of that namespace that the
       headers lack;
-    * unknown_attributes: {space: [types]} — attribute numbers in those dumps (top level,
-      IFLA_AF_SPEC's inet/inet6 nests, NDTA_PARMS) the headers don't name.
+    * attributes_beyond_headers: [names] — attributes in those dumps (and a bridge port's, and
+      neighbours', at every nesting level) that the headers lack but `codec.schema`'s tables name;
+    * unknown_attributes: {space prefix: [types]} — attribute numbers in those dumps that neither
+      the headers nor the tables know ('ATTR in X': inside a nest X of unknown space).
 
     Needs CAP_SYS_ADMIN (it creates a namespace).
     """
@@ -250,10 +279,7 @@ def header_disagreements(*, cap: int = GROUP_CAP) -> dict[str, Any]:
     out["protocols_beyond_headers"] = sorted(p for p, r in opened.items() if r == "ok" and p not in C.PROTOCOLS)
     unknown_types: dict[str, list[int]] = {}
     unknown_attrs: dict[str, set[int]] = {}
-
-    def note(space: str, types: set[int]) -> None:
-        if types:
-            unknown_attrs.setdefault(space, set()).update(types)
+    beyond_headers: set[str] = set()
 
     with NetNS.create() as ns:
         listeners = _group_listeners(ns, kmax)
@@ -271,10 +297,12 @@ def header_disagreements(*, cap: int = GROUP_CAP) -> dict[str, Any]:
                 sock.close()
         out["unknown_notification_types"] = {str(g): sorted(v) for g, v in sorted(notified.items())}
         with rtnl.Rtnl(ns) as r:
+            _bridge_with_port(r, r.link_index("np1"))
             dumps = {
                 "links": (C.RTM_GETLINK, L.IFINFOMSG.pack()),
                 "addrs": (C.RTM_GETADDR, L.IFADDRMSG.pack()),
                 "routes": (C.RTM_GETROUTE, L.RTMSG.pack()),
+                "neigh": (C.RTM_GETNEIGH, L.NDMSG.pack()),
                 "neightbl": (C.RTM_GETNEIGHTBL, L.NDTMSG.pack() + b"\0" * 3),
                 "multicast": (C.RTM_GETMULTICAST, L.IFADDRMSG.pack(ifa_family=C.AF_INET6)),
                 "anycast": (C.RTM_GETANYCAST, L.IFADDRMSG.pack(ifa_family=C.AF_INET6)),
@@ -285,29 +313,9 @@ def header_disagreements(*, cap: int = GROUP_CAP) -> dict[str, Any]:
                         unknown_types.setdefault(what, [])
                         if m.type not in unknown_types[what]:
                             unknown_types[what].append(m.type)
-                    if m.type == C.RTM_NEWLINK:
-                        at = m.attrs(L.IFINFOMSG.size)
-                        note("IFLA", _unknown_attrs(at, "IFLA_UNSPEC"))
-                        spec = at.nested(C.IFLA_AF_SPEC)
-                        if spec is not None:
-                            for af in spec:
-                                if af.type == C.AF_INET:
-                                    note("IFLA_INET", _unknown_attrs(af.nested(), "IFLA_INET_UNSPEC"))
-                                elif af.type == C.AF_INET6:
-                                    note("IFLA_INET6", _unknown_attrs(af.nested(), "IFLA_INET6_UNSPEC"))
-                    elif m.type == C.RTM_NEWADDR:
-                        note("IFA", _unknown_attrs(m.attrs(L.IFADDRMSG.size), "IFA_UNSPEC"))
-                    elif m.type == C.RTM_NEWROUTE:
-                        note("RTA", _unknown_attrs(m.attrs(L.RTMSG.size), "RTA_UNSPEC"))
-                    elif m.type == C.RTM_NEWNEIGHTBL:
-                        at = m.attrs(L.NDTMSG.size)
-                        note("NDTA", _unknown_attrs(at, "NDTA_UNSPEC"))
-                        parms = at.nested(C.NDTA_PARMS)
-                        if parms is not None:
-                            note("NDTPA", _unknown_attrs(parms, "NDTPA_UNSPEC"))
-                    elif m.type not in C.MESSAGE_TYPES and what in ("multicast", "anycast"):
-                        note("IFA", _unknown_attrs(m.attrs(L.IFADDRMSG.size), "IFA_UNSPEC"))
+                    _note_attributes(m, beyond_headers, unknown_attrs)
     out["unknown_message_types"] = {k: sorted(v) for k, v in unknown_types.items()}
+    out["attributes_beyond_headers"] = sorted(beyond_headers)
     out["unknown_attributes"] = {k: sorted(v) for k, v in sorted(unknown_attrs.items())}
     return out
 

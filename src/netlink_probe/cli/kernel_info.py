@@ -107,10 +107,14 @@ def render(info: dict[str, Any]) -> str:
                          f"{', '.join(map(str, types))}")
         for what, types in hd["unknown_message_types"].items():
             lines.append(f"  {what} dump: message types the headers don't name: {', '.join(map(str, types))}")
+        beyond = hd.get("attributes_beyond_headers", [])
+        if beyond:
+            lines.append(f"  attributes newer than the headers (named by the tables): {', '.join(beyond)}")
         for space, types in hd["unknown_attributes"].items():
-            lines.append(f"  {space}_* attributes the headers don't name: {', '.join(map(str, types))}")
+            lines.append(f"  {space}_* attributes neither the headers nor the tables name: "
+                         f"{', '.join(map(str, types))}")
         if not (hd["rtnl_groups_beyond_headers"] or hd["protocols_beyond_headers"] or hd["unknown_message_types"]
-                or hd.get("unknown_notification_types")
+                or hd.get("unknown_notification_types") or beyond
                 or hd["unknown_attributes"]):
             lines.append("  none found")
     return "\n".join(lines)
