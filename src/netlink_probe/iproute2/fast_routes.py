@@ -30,7 +30,7 @@ from ..codec import rtnl as R
 from ..codec.exchange import Kind, Outcome
 from ..codec.message import Message
 from ..errors import DumpInterrupted, raise_for
-from ..rtnl import dump_request
+from ..rtnl import Rtnl, dump_request
 from ..socket import Socket
 from ..sys import ffi, lib
 from .links import Links
@@ -181,7 +181,7 @@ class RouteRenderer:
             if tpl == 0:
                 tpl = self._template(message(i), (d, g, p, m), shape)
             if tpl.__class__ is str:
-                add(tpl % (d, g, p, m))  # type: ignore[operator]  # a str, checked above
+                add(tpl % (d, g, p, m))
             elif tpl is not None:  # not filtered out: the general renderer
                 text = self.general(message(i))
                 if text is not None:
@@ -298,4 +298,22 @@ def stream_routes(sock: Socket, links: Links, out: JsonStream, *, family: int = 
     return written
 
 
-__all__ = ["MAX_SHAPES", "RouteRenderer", "stream_routes"]
+def route_families(family: int, table: int) -> tuple[int, ...]:
+    """The families ``dump routes`` reads: both for every table without a family (as ``ip route show table all``
+    lists IPv4 then IPv6), else *family* (IPv4 by default)."""
+    if family == C.AF_UNSPEC:
+        return (C.AF_INET, C.AF_INET6) if table == 0 else (C.AF_INET,)
+    return (family,)
+
+
+def write_routes(netns: Any, out: JsonStream, *, family: int = C.AF_UNSPEC, table: int = C.RT_TABLE_MAIN,
+                 details: bool = False) -> int:
+    """``dump routes --json`` (or ``--json-lines``, as *out* says) of *netns*: the links, then every family's
+    routes streamed to *out*; the number of routes written."""
+    with Rtnl(netns) as rt:
+        links = Links(rt.dump("links").all())
+        return sum(stream_routes(rt.sock, links, out, family=f, table=table, details=details)
+                   for f in route_families(family, table))
+
+
+__all__ = ["MAX_SHAPES", "RouteRenderer", "route_families", "stream_routes", "write_routes"]

@@ -13,6 +13,7 @@ over with `write_element`: `element_text` says what that text must be.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any, TextIO
 
 _COMPACT = (",", ":")
@@ -26,20 +27,31 @@ def element_text(obj: Any, lines: bool = False) -> str:
 
 
 class JsonStream:
-    """Write objects to *out* as a JSON array (``lines=False``) or JSON lines; `close` ends the array.
+    """Write objects to *stream* (default stdout) as a JSON array, or with *lines* as JSON lines.
 
-    Use as a context manager: the array is closed (``]``) on the way out,
-    also after an error, so what was written stays valid JSON.
+    Use as a context manager: the array is closed (``]``, ``[]`` when
+    empty) on the way out, also after an error, so what was written stays
+    valid JSON.  `write` flushes a terminal at once; the bulk writers leave
+    flushing to `flush`, once per datagram.
     """
 
-    def __init__(self, out: TextIO, *, lines: bool = False) -> None:
-        self.out, self.lines = out, lines
+    def __init__(self, stream: TextIO | None = None, *, lines: bool = False) -> None:
+        self.out = sys.stdout if stream is None else stream
+        self.lines = lines
         self.count = 0
         self.closed = False
+        self._tty: bool | None = None
 
     def write(self, obj: Any) -> None:
         """One object (a dict, list, str, int, ...; bytes as hex, sets and tuples as lists)."""
         self.write_element(element_text(obj, self.lines))
+        if self._tty is None:
+            try:
+                self._tty = self.out.isatty()
+            except (AttributeError, ValueError, OSError):
+                self._tty = False
+        if self._tty:
+            self.out.flush()
 
     def write_element(self, text: str) -> None:
         """One element already rendered as `element_text` renders it."""
