@@ -25,7 +25,7 @@ from netlink_probe.codec import attribute as A
 from netlink_probe.codec import layouts as L
 from netlink_probe.genl_policy import AttrPolicy, Operation
 
-__all__ = ["DENYLIST", "HIDDEN_UNSPEC", "LIBERAL", "Family", "Half", "Violation", "attrs_offset", "contract", "expected", "guard", "observe_refusal", "op_names",
+__all__ = ["DENYLIST", "HIDDEN_UNSPEC", "LIBERAL", "Family", "Half", "Violation", "attrs_offset", "contract", "expected", "guard", "observe_refusal", "op_names", "PermRequest", "perm_child", "perm_expected", "perm_requests",
            "refusal", "request_payload", "violations"]
 
 # Families never sent to, though a fresh namespace may show them: each could act on state outside the
@@ -362,3 +362,71 @@ def refusal(kind: str, p: AttrPolicy | None, strict: bool, hidden_unspec: bool =
     if p.type == "binary" and p.min_length is not None and p.max_length is not None:
         return ("ERANGE", "binary attribute size out of range", True)
     return ("ERANGE", failed, True)
+
+
+# -- permission requests ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PermRequest:
+    """One request to an admin-only op: its do half with a guard (refused by validation if permitted), else
+    its dump half with a guard, else (no policy) a bare dump, which only reads."""
+
+    family: str
+    name: str
+    op: Operation
+    family_id: int
+    dump: bool
+    payload: bytes
+    passed: str  # the answer once the permission check passes: the guard's errno, or "ok"
+
+    @property
+    def id(self) -> str:
+        """family.op"""
+        return f"{self.family}.{self.name}"
+
+
+def perm_requests(fam: Family) -> list[PermRequest]:
+    """A PermRequest for each GENL_ADMIN_PERM / GENL_UNS_ADMIN_PERM op of *fam* that can be sent safely."""
+    out: list[PermRequest] = []
+    for cmd, op in sorted(fam.ops.items()):
+        if not (op.admin_perm or op.uns_admin_perm):
+            continue
+        halves = [h for h in fam.halves if h.op.cmd == cmd]
+        for h in sorted(halves, key=lambda h: h.kind):  # "do" first
+            g = guard(h.attrs)
+            if g is not None:
+                r = refusal(g[1], h.attrs[g[0]], h.liberal is None)
+                assert r is not None
+                out.append(PermRequest(fam.info.name, h.name, op, fam.info.id, h.kind == "dump",
+                                       request_payload(h, g[2]), r[0]))
+                break
+        else:
+            if op.dump and not op.has_policy:
+                hdr = L.GENLMSGHDR.pack(cmd=cmd, version=1) + b"\0" * fam.hdrsize
+                out.append(PermRequest(fam.info.name, fam.op_name(cmd), op, fam.info.id, True, hdr, "ok"))
+    return out
+
+
+def perm_child(requests: list[tuple[int, bool, bytes]]) -> list[str]:
+    """In a privilege context: send each (family id, dump, payload); the errno names (or "ok") answered."""
+    out: list[str] = []
+    with Socket(C.NETLINK_GENERIC, ext_ack=True) as s:
+        for fid, dump, payload in requests:
+            try:
+                if dump:
+                    s.dump(fid, payload).all()
+                else:
+                    s.request(fid, 0, payload)
+                out.append("ok")
+            except KernelError as e:
+                out.append(e.errno_name)
+    return out
+
+
+def perm_expected(op: Operation, context: str, passed: str) -> str:
+    """genl_family_rcv_msg: GENL_ADMIN_PERM needs netlink_capable(CAP_NET_ADMIN) (the initial user namespace),
+    GENL_UNS_ADMIN_PERM netlink_ns_capable(net->user_ns, CAP_NET_ADMIN) -- else -EPERM, before any parsing."""
+    init_admin = context in ("root", "nobody+CAP_NET_ADMIN")
+    ns_admin = init_admin or context == "userns_root_own_netns"
+    if (op.admin_perm and not init_admin) or (op.uns_admin_perm and not ns_admin):
+        return "EPERM"
+    return passed
