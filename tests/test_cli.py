@@ -209,9 +209,9 @@ def test_unknown_protocol_is_one_line_exit_2(capsys, monkeypatch):
 
 
 def test_unknown_table_is_one_line_exit_2(capsys, monkeypatch):
-    rc, _, err = run(capsys, monkeypatch, ["dump", "rules"])
+    rc, _, err = run(capsys, monkeypatch, ["dump", "qdiscs"])
     assert rc == 2
-    assert "invalid choice: 'rules'" in one_line(err)
+    assert "invalid choice: 'qdiscs'" in one_line(err)
 
 
 def test_unknown_subcommand_is_one_line_exit_2(capsys, monkeypatch):

@@ -236,6 +236,50 @@ def print_json(obj: object, *, stream: TextIO | None = None, lines: bool = False
     stream.flush()
 
 
+class JsonStream:
+    """Writes objects as they come: a JSON array (``[``, the objects, ``]``) laid out byte for byte as
+    `print_json` lays out the whole list, or with *lines* one compact object per line (JSON Lines).
+
+    Use as a context manager: the array is closed (``]``, or ``[]`` when nothing came) on exit, also
+    when the producer fails half-way, so what was printed stays valid JSON up to the error line.
+    """
+
+    def __init__(self, stream: TextIO | None = None, *, lines: bool = False) -> None:
+        self.stream = stream or sys.stdout
+        self.lines = lines
+        self.count = 0
+
+    def __enter__(self) -> JsonStream:
+        return self
+
+    def write(self, obj: object) -> None:
+        """Write one object (and flush a terminal, so a reader sees it at once)."""
+        if self.lines:
+            self.stream.write(json.dumps(obj, separators=(",", ":"), default=_jsonable) + "\n")
+        else:
+            body = json.dumps(obj, indent=2, default=_jsonable).replace("\n", "\n  ")
+            self.stream.write(("[\n  " if self.count == 0 else ",\n  ") + body)
+        self.count += 1
+        if self.lines or _is_tty(self.stream):
+            self.stream.flush()
+
+    def close(self) -> None:
+        """End the array (nothing to end for JSON Lines) and flush."""
+        if not self.lines:
+            self.stream.write("[]\n" if self.count == 0 else "\n]\n")
+        self.stream.flush()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 def _jsonable(v: object) -> str | list[Any]:
     if isinstance(v, (bytes, bytearray, memoryview)):
         return bytes(v).hex()
@@ -244,7 +288,7 @@ def _jsonable(v: object) -> str | list[Any]:
     raise TypeError(f"not JSON serialisable: {type(v).__name__}")
 
 
-__all__ = ["FAMILIES", "GROUP_MAX", "TABLE_MAX", "add_color_option", "complete_netns", "count", "count_arg",
+__all__ = ["FAMILIES", "GROUP_MAX", "JsonStream", "TABLE_MAX", "add_color_option", "complete_netns", "count", "count_arg",
            "decimal", "family_arg", "group_cap", "group_cap_arg", "group_name", "group_number", "has_cap_sys_admin",
            "open_netns", "palette_for", "print_json", "protocol_arg", "protocol_name", "require_root", "seconds",
            "seconds_arg", "table_arg"]

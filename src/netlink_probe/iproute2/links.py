@@ -9,6 +9,7 @@ from .. import constants as C
 from ..codec import layouts as L
 from ..codec.message import Message
 from ..codec.values import text
+from ..codec.schema.decode import decode_attrs
 from .color import PLAIN, Palette
 from .linktypes import ll_addr, ll_type
 from .names import names
@@ -65,8 +66,12 @@ class Links:
         return e[2] if e else 0
 
 
-def link_json(m: Message, links: Links, *, with_linkmode: bool = True) -> dict[str, Any]:
-    """One RTM_NEWLINK as `ip -j link` prints it (iproute2 print_linkinfo)."""
+def link_json(m: Message, links: Links, *, with_linkmode: bool = True, details: bool = False,
+              stats: int = 0) -> dict[str, Any]:
+    """One RTM_NEWLINK as `ip -j link` prints it (iproute2 print_linkinfo).
+
+    *with_linkmode* False is `ip addr`'s view of the link (ip's do_link off: no mode, af_spec, stats);
+    *details* adds what `ip -d` prints (`details.detail_json`), *stats* 1 or 2 what `-s`/`-s -s` print."""
     h = m.header(L.IFINFOMSG)
     ltype, flags = h.ifi_type, h.ifi_flags
     a = m.attrs(L.IFINFOMSG.size)
@@ -124,8 +129,15 @@ def link_json(m: Message, links: Links, *, with_linkmode: bool = True) -> dict[s
         d["link_netnsid"] = a.s32(C.IFLA_LINK_NETNSID)
     if a.u8(C.IFLA_PROTO_DOWN):
         d["proto_down"] = True
-    if C.IFLA_IFALIAS in a:
+    dec = decode_attrs(a, "link", family=h.ifi_family) if details or stats else {}
+    if details:
+        d.update(detail_json(dec, links, do_link=with_linkmode))
+    if C.IFLA_IFALIAS in a and (with_linkmode or details):
         d["ifalias"] = a.str(C.IFLA_IFALIAS)
+    if stats and with_linkmode:
+        st = stats_json(dec, stats)
+        if st is not None:
+            d[st[0]] = st[1]
     props = a.nested(C.IFLA_PROP_LIST) if hasattr(C, "IFLA_PROP_LIST") else None
     if props is not None:
         alt = [text(v) for v in props.get_all(C.IFLA_ALT_IFNAME)]
@@ -168,7 +180,12 @@ def link_lines(d: dict[str, Any], palette: Palette = PLAIN) -> list[str]:
         second += f" link-netnsid {d['link_netnsid']}"
     if d.get("proto_down"):
         second += " protodown on"
-    lines.append(second)
+    if "promiscuity" in d or "linkinfo" in d:
+        second += detail_text(d)
+    lines += second.split("\n")
+    for key in ("stats64", "stats"):
+        if key in d:
+            lines += stats_lines(d[key], 2 if "length_errors" in d[key]["rx"] else 1)
     if "ifalias" in d:
         lines.append(f"    alias {d['ifalias']}")
     for alt in d.get("altnames", ()):
@@ -177,3 +194,8 @@ def link_lines(d: dict[str, Any], palette: Palette = PLAIN) -> list[str]:
 
 
 __all__ = ["Links", "link_flags", "link_json", "link_lines", "links_text"]
+
+
+# after Links and link_lines exist: details and linkinfo import Links from here
+from .details import detail_json, detail_text  # noqa: E402
+from .stats import stats_json, stats_lines  # noqa: E402

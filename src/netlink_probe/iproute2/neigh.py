@@ -15,14 +15,20 @@ from .names import names
 _NUD_ORDER = ("INCOMPLETE", "REACHABLE", "STALE", "DELAY", "PROBE", "FAILED", "NOARP", "PERMANENT")
 
 
-def neigh_json(m: Message, links: Links, family: int = C.AF_UNSPEC) -> dict[str, Any] | None:
-    """One RTM_NEWNEIGH as `ip -j neigh` prints it, or None when ip's default filter hides it."""
+def neigh_json(m: Message, links: Links, family: int = C.AF_UNSPEC, *, dev: int = 0,
+               stats: bool = False) -> dict[str, Any] | None:
+    """One RTM_NEWNEIGH as `ip -j neigh` prints it, or None when ip's default filter hides it.
+
+    *dev* is `dev NAME`'s filter (ip then leaves "dev" out); *stats* is `ip -s neigh` (the cache
+    timers in seconds and the probe count)."""
     if m.type not in (C.RTM_NEWNEIGH, C.RTM_DELNEIGH, C.RTM_GETNEIGH):
         return None
     h = m.header(L.NDMSG)
     index, state, flags = h.ndm_ifindex, h.ndm_state, h.ndm_flags
     if family and h.ndm_family != family:
         return None
+    if h.ndm_family == C.AF_BRIDGE or (dev and index != dev):
+        return None  # AF_BRIDGE entries are the fdb (`bridge fdb`); ip neigh asks for inet/inet6 only
     show = 0xFF & ~C.NUD_NOARP
     if not (show & state) and not flags & (C.NTF_PROXY | C.NTF_EXT_LEARNED):
         return None  # iproute2 print_neigh's default state filter
@@ -34,7 +40,7 @@ def neigh_json(m: Message, links: Links, family: int = C.AF_UNSPEC) -> dict[str,
         d["miss"] = None
     if C.NDA_DST in a:
         d["dst"] = ip(a.get(C.NDA_DST))
-    if index:
+    if index and not dev:
         d["dev"] = links.name(index)
     if C.NDA_LLADDR in a:
         d["lladdr"] = ll_addr(a.get(C.NDA_LLADDR), links.type(index))
@@ -42,6 +48,16 @@ def neigh_json(m: Message, links: Links, family: int = C.AF_UNSPEC) -> dict[str,
                       (C.NTF_OFFLOADED, "offload")):
         if flags & bit:
             d[name] = None
+    if stats:
+        ci = a.get(C.NDA_CACHEINFO)
+        if ci is not None and len(ci) >= L.NDA_CACHEINFO.size:
+            c = L.NDA_CACHEINFO.unpack(ci)  # clock_t (USER_HZ 100) -> seconds, as ip's print_cacheinfo
+            if c.ndm_refcnt:
+                d["refcnt"] = c.ndm_refcnt
+            d["used"], d["confirmed"], d["updated"] = c.ndm_used // 100, c.ndm_confirmed // 100, \
+                c.ndm_updated // 100
+        if C.NDA_PROBES in a:
+            d["probes"] = a.u32(C.NDA_PROBES)
     if state:
         d["state"] = [n for n in _NUD_ORDER if state & getattr(C, "NUD_" + n)]
     proto = a.u8(C.NDA_PROTOCOL) if hasattr(C, "NDA_PROTOCOL") else None

@@ -25,11 +25,13 @@ def rt_flags(flags: int) -> list[str]:
     return [name for const, name in _RT_FLAGS if hasattr(C, const) and flags & getattr(C, const)]
 
 
-def route_json(m: Message, links: Links, family: int = C.AF_INET,
-               table: int = C.RT_TABLE_MAIN) -> dict[str, Any] | None:
+def route_json(m: Message, links: Links, family: int = C.AF_INET, table: int = C.RT_TABLE_MAIN, *,
+               details: bool = False, oif: int = 0) -> dict[str, Any] | None:
     """One RTM_NEWROUTE as `ip -j route` prints it, or None when ip's default filter hides it.
 
-    *family* 0 and *table* 0 mean any.  A malformed RTA_MULTIPATH raises DecodeError.
+    *family* 0 and *table* 0 mean any; *details* is `ip -d` (type, table, protocol and scope always
+    shown); *oif* is `dev NAME`'s filter (ip then leaves "dev" out).  A malformed RTA_MULTIPATH raises
+    DecodeError.
     """
     if m.type not in (C.RTM_NEWROUTE, C.RTM_DELROUTE):
         return None
@@ -51,7 +53,9 @@ def route_json(m: Message, links: Links, family: int = C.AF_INET,
     d: dict[str, Any] = {}
     if m.type == C.RTM_DELROUTE:
         d["deleted"] = True
-    if h.rtm_type != C.RTN_UNICAST:
+    if oif and a.u32(C.RTA_OIF) != oif:
+        return None
+    if h.rtm_type != C.RTN_UNICAST or details:
         d["type"] = nm.route_types.get(h.rtm_type, str(h.rtm_type))
     dst = a.get(C.RTA_DST)
     if dst is not None:
@@ -71,13 +75,13 @@ def route_json(m: Message, links: Links, family: int = C.AF_INET,
         d["tos"] = f"0x{h.rtm_tos:02x}"
     if C.RTA_GATEWAY in a:
         d["gateway"] = ip(a.get(C.RTA_GATEWAY))
-    if C.RTA_OIF in a:
+    if C.RTA_OIF in a and not oif:
         d["dev"] = links.name(a.u32(C.RTA_OIF))
-    if tb_id and tb_id != C.RT_TABLE_MAIN and not table:
+    if tb_id and (tb_id != C.RT_TABLE_MAIN or details) and not table:
         d["table"] = nm.tables.get(tb_id, str(tb_id))
-    if h.rtm_protocol != C.RTPROT_BOOT:
+    if h.rtm_protocol != C.RTPROT_BOOT or details:
         d["protocol"] = nm.protocols.get(h.rtm_protocol, str(h.rtm_protocol))
-    if h.rtm_scope != C.RT_SCOPE_UNIVERSE:
+    if h.rtm_scope != C.RT_SCOPE_UNIVERSE or details:
         d["scope"] = nm.scopes.get(h.rtm_scope, str(h.rtm_scope))
     if C.RTA_PREFSRC in a:
         d["prefsrc"] = ip(a.get(C.RTA_PREFSRC))
