@@ -20,6 +20,17 @@ group, nsid, message type, flags, and the object's key fields by ip's names.
 ``--timestamp-short`` ``ip -ts``'s prefix (JSON: a "timestamp" key).
 Stops after --count notifications or --timeout seconds, else at Ctrl-C.
 
+Keeping up with bursts: a notification the kernel cannot queue is lost
+(the next receive fails with ENOBUFS).  Python prints far fewer
+notifications a second than the kernel can send in a burst (100k route
+changes in well under a second), so the socket asks for a receive queue
+large enough to hold such a burst (``--rcvbuf``, default 128 MiB: about
+830 bytes of queue per route notification; SO_RCVBUFFORCE with
+CAP_NET_ADMIN, else SO_RCVBUF, which net.core.rmem_max caps) and the
+output is flushed once per batch of queued notifications, not per line.
+When notifications are lost anyway, an "overrun" line marks the place in
+the output and stderr says what happened, once, and how many at exit.
+
 Only the kernel (port 0) sends notifications, but any socket with
 CAP_NET_ADMIN over the namespace (a container's root, when listening in a
 container's namespace) can send datagrams to our port or groups: the socket
@@ -30,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import select
 import sys
 import time
 from typing import Any
@@ -44,12 +56,41 @@ from ..codec.msgtypes import type_name
 from ..errors import Overrun
 from ..iproute2.color import PLAIN, Palette
 from ..iproute2.monitor import default_groups, timestamp, timestamp_short
+from ..iproute2.stream import element_text
 from ..iproute2.summary import summary
 from ..netns import NetNS
 from ..socket import Notification, Socket
 from ._common import (Subparsers, add_color_option, complete_netns, count_arg, group_name, group_number, open_netns,
-                      palette_for, print_json, protocol_arg, protocol_name, seconds_arg)
+                      palette_for, protocol_arg, protocol_name, seconds_arg)
 from .errors import EXIT_REFUSED, CliError, command
+
+
+DEFAULT_RCVBUF = 128 << 20  # a burst of 100k route notifications (~830 bytes of queue each) fits
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def size_arg(text: str) -> int:
+    """A receive queue size: bytes, or with a K/M/G suffix (binary), 4096 up to 2 GiB."""
+    t = text.strip().lower().removesuffix("b")
+    unit = t[-1:] if t[-1:] in ("k", "m", "g") else ""
+    try:
+        size = int(t[:len(t) - len(unit)]) * _UNITS[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (bytes, or with K, M or G)") from None
+    if not 4096 <= size <= 1 << 31:
+        raise argparse.ArgumentTypeError(f"{text!r}: give 4K up to 2G")
+    return size
+
+
+def receive_queue(sock: Socket, size: int) -> int:
+    """Ask for a receive queue of *size* bytes: SO_RCVBUFFORCE (CAP_NET_ADMIN), else SO_RCVBUF (capped by
+    net.core.rmem_max); the size the kernel reports granted (twice the request: it counts its overhead)."""
+    t = sock.transport
+    try:
+        t.setsockopt(C.SOL_SOCKET, C.SO_RCVBUFFORCE, size)
+    except OSError:  # EPERM: not CAP_NET_ADMIN over the namespace
+        t.setsockopt(C.SOL_SOCKET, C.SO_RCVBUF, size)
+    return t.getsockopt(C.SOL_SOCKET, C.SO_RCVBUF)
 
 
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
@@ -78,6 +119,9 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
                    help="a short [YYYY-MM-DDTHH:MM:SS.UUUUUU] prefix, as `ip -ts monitor`")
     p.add_argument("--count", type=count_arg, default=None, metavar="N", help="stop after N notifications")
     p.add_argument("--timeout", type=seconds_arg, default=None, metavar="S", help="stop after S seconds")
+    p.add_argument("--rcvbuf", type=size_arg, default=DEFAULT_RCVBUF, metavar="BYTES",
+                   help="the socket's receive queue, what a burst may fill before notifications are lost "
+                        "(K/M/G suffixes; default 128M; beyond net.core.rmem_max only with CAP_NET_ADMIN)")
     add_color_option(p)
     p.set_defaults(func=run)
     return p
@@ -174,11 +218,12 @@ def run(args: argparse.Namespace) -> int:
         groups = resolve(specs, protocol, ns) if specs else default_groups()
         names = GroupNames(protocol, ns)
         try:
-            sock = Socket(protocol, netns=ns, pktinfo=True, listen_all_nsid=args.all_nsid)
+            sock = Socket(protocol, netns=ns, rcvbuf=0, pktinfo=True, listen_all_nsid=args.all_nsid)
         except OSError as e:
             raise CliError(f"cannot open a {protocol_name(protocol)} socket: {errno_name(e.errno or 0)} "
                            f"({e.strerror or e})", EXIT_REFUSED) from None
         with sock:
+            queue = receive_queue(sock, getattr(args, "rcvbuf", DEFAULT_RCVBUF))
             refused = join(sock, groups, protocol, required=bool(specs))
             joined = [g for g in groups if g not in refused]
             listed = ", ".join(f"{g} ({names(g)})" if names(g) else str(g) for g in joined)
@@ -188,46 +233,95 @@ def run(args: argparse.Namespace) -> int:
             where = f" in {ns.label} (netns inode {ns.inode})" if ns is not None else ""
             print(f"listening on {protocol_name(protocol)} group{'s' if len(joined) > 1 else ''} {listed}{where}"
                   f"{left_out}", file=sys.stderr, flush=True)
+            watch = OverrunReport(queue)
             try:
-                return listen(sock, protocol, args, names=names, palette=palette_for(args))
+                return listen(sock, protocol, args, names=names, palette=palette_for(args), overruns=watch)
             finally:  # also on Ctrl-C
                 report_dropped(sock)
+                watch.at_exit()
     finally:
         if ns is not None:
             ns.close()
 
 
+class OverrunReport:
+    """Says on stderr that notifications were lost (ENOBUFS): at the first overrun, and how many at exit."""
+
+    def __init__(self, queue: int = 0) -> None:
+        self.queue = queue
+        self.count = 0
+
+    def __call__(self) -> None:
+        """One more overrun."""
+        self.count += 1
+        if self.count == 1:
+            size = f" of {self.queue:,} bytes" if self.queue else ""
+            print(f"monitor: the kernel dropped notifications (ENOBUFS): this socket's receive queue{size} "
+                  "overflowed faster than they were printed; a larger --rcvbuf holds a longer burst",
+                  file=sys.stderr, flush=True)
+
+    def at_exit(self) -> None:
+        """The count, when there was any."""
+        if self.count:
+            print(f"monitor: {self.count} overrun{'s' if self.count > 1 else ''} (ENOBUFS): notifications were lost",
+                  file=sys.stderr, flush=True)
+
+
 def listen(sock: Socket, protocol: int, args: argparse.Namespace, *, names: GroupNames | None = None,
-           palette: Palette = PLAIN) -> int:
-    """Print notifications from *sock* (one line or JSON object each) until --count or --timeout."""
+           palette: Palette = PLAIN, overruns: OverrunReport | None = None) -> int:
+    """Print notifications from *sock* (one line or JSON object each) until --count or --timeout.
+
+    What the socket has queued is printed in one go and flushed once: a
+    write per line would make a burst cost a system call per notification.
+    """
     deadline = None if args.timeout is None else time.monotonic() + args.timeout
     stamp = getattr(args, "timestamp", False) or getattr(args, "timestamp_short", False)
+    out = sys.stdout
     seen = 0
-    while True:
-        left = 3600.0 if deadline is None else deadline - time.monotonic()
-        if left <= 0:
-            return 0
-        for n in sock.notifications(timeout=min(left, 1.0)):
-            when = time.time_ns() if stamp else None
-            if isinstance(n, Overrun):
-                line = {"overrun": True, "error": "ENOBUFS"} if args.json else \
-                    "overrun: ENOBUFS, the receive queue overflowed and notifications were lost"
-                _emit(line, args.json)
-                continue
-            if args.json:
-                _emit(record(n, protocol, full=args.full, names=names, when=when), True)
-            else:
-                line = text(n, protocol, full=args.full, names=names, palette=palette)
-                if getattr(args, "timestamp_short", False):
-                    line = timestamp_short(when) + line
-                elif getattr(args, "timestamp", False):
-                    line = timestamp(when) + "\n" + line
-                _emit(line, False)
-            seen += 1
-            if args.count is not None and seen >= args.count:
+    try:
+        while True:
+            left = 3600.0 if deadline is None else deadline - time.monotonic()
+            if left <= 0:
                 return 0
-            if deadline is not None and time.monotonic() >= deadline:
-                return 0
+            got = False
+            for n in sock.notifications(timeout=0):  # what is queued, without waiting
+                got = True
+                when = time.time_ns() if stamp else None
+                if isinstance(n, Overrun):
+                    if overruns is not None:
+                        overruns()
+                    out.write(_line({"overrun": True, "error": "ENOBUFS"} if args.json else
+                                    "overrun: ENOBUFS, the receive queue overflowed and notifications were lost",
+                                    args.json))
+                    continue
+                if args.json:
+                    out.write(_line(record(n, protocol, full=args.full, names=names, when=when), True))
+                else:
+                    line = text(n, protocol, full=args.full, names=names, palette=palette)
+                    if getattr(args, "timestamp_short", False):
+                        line = timestamp_short(when) + line
+                    elif getattr(args, "timestamp", False):
+                        line = timestamp(when) + "\n" + line
+                    out.write(line + "\n")
+                seen += 1
+                if args.count is not None and seen >= args.count:
+                    return 0
+                if deadline is not None and time.monotonic() >= deadline:
+                    return 0
+            out.flush()
+            if not got:
+                _wait(sock, min(left, 1.0))
+    finally:
+        out.flush()
+
+
+def _wait(sock: Socket, seconds: float) -> None:
+    """Until the socket has a datagram or *seconds* have passed (a transport without an fd: a short sleep)."""
+    fd = sock.fileno()
+    if fd < 0:
+        time.sleep(min(seconds, 0.005))
+        return
+    select.select([fd], [], [], seconds)
 
 
 def report_dropped(sock: Socket) -> None:
@@ -238,12 +332,11 @@ def report_dropped(sock: Socket) -> None:
               "only the kernel (port 0) sends notifications", file=sys.stderr, flush=True)
 
 
-def _emit(item: Any, as_json: bool) -> None:
+def _line(item: Any, as_json: bool) -> str:
+    """One output line: the text, or the JSON object compact as `print_json(lines=True)` writes it."""
     if as_json:
-        print_json(item, lines=True)
-    else:
-        sys.stdout.write(item + "\n")
-        sys.stdout.flush()
+        return element_text(item, lines=True) + "\n"
+    return str(item) + "\n"
 
 
 def record(n: Notification, protocol: int, *, full: bool = False, names: GroupNames | None = None,
@@ -305,5 +398,5 @@ def _v(v: object) -> str:
     return str(v)
 
 
-__all__ = ["GroupNames", "add_parser", "join", "listen", "protocol_and_specs", "record", "report_dropped",
-           "resolve", "run", "text"]
+__all__ = ["DEFAULT_RCVBUF", "GroupNames", "OverrunReport", "add_parser", "join", "listen", "protocol_and_specs",
+           "receive_queue", "record", "report_dropped", "resolve", "run", "size_arg", "text"]
