@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Decoded IPv4 route dump: netlink_probe vs `ip route show` vs pyroute2, in one run.
 
-    sudo python3 bench/route_dump.py [--routes 10000,100000] [--rounds 5] [--profile]
+    sudo python3 bench/route_dump.py [--routes 10000,100000] [--rounds 5] [--methods ...] [--profile] [--rss]
 
 For each table size N: a fresh network namespace gets a veth pair (up) and N
 /32 routes through it (RTM_NEWROUTE pipelined, 512 requests per datagram, no
@@ -10,18 +10,22 @@ round), one dump of the IPv4 routes is timed with each method:
 
   ip           `nsenter --net=NS ip route show > /dev/null` (whole process, as a user runs it)
   pyroute2     IPRoute().get_routes(family=AF_INET), reading dst, dst_len, oif, priority of each
-  netlink_probe Socket.dump(RTM_GETROUTE) with the lazy codec, reading the same 4 fields
-               (dst as text, like pyroute2)
-  np_columns   Socket.dump(RTM_GETROUTE).columns(...): the bulk decoder (one C scan per datagram,
-               one list per field), the same 4 fields zipped into tuples
+  netlink_probe Socket.dump(RTM_GETROUTE) iterated: each Message's header(RTMSG).rtm_dst_len and its
+               attrs(): get(RTA_DST) (as text, like pyroute2), u32(RTA_OIF), u32(RTA_PRIORITY)
+  np_columns   Socket.dump(RTM_GETROUTE).columns(...): the bulk decoder (one C scan per datagram)
+               for the same 4 fields, integer columns as arrays (arrays=True)
   np_gc_off    the netlink_probe method with Python's cyclic GC disabled around it (diagnostic:
                the share of GC passes over a heap of 100k+ new objects)
   kernel       recv and discard: a plain socket reading the dump's datagrams to NLMSG_DONE
 
 A full gc.collect() precedes every timing (outside it).  Medians over the rounds; ratios are taken within each round and their median
 printed.  Python methods are timed around the dump only (sockets are opened
-before).  --profile runs cProfile over the netlink_probe method at the
-largest N and prints the hot spots.  Not a test: run it as its own command.
+before).  --methods picks a subset (ip is always run: the ratios need it).
+--profile runs cProfile over the netlink_probe method at the largest N and
+prints the hot spots.  --rss runs, at the largest N, `ip route show` and a
+fresh interpreter doing the netlink_probe method's dump (streamed: the 4
+fields of each route read, not kept) and prints each one's peak RSS
+(interpreter and imports included).  Not a test: run it as its own command.
 """
 from __future__ import annotations
 
@@ -45,10 +49,8 @@ from netlink_probe import NetNS, Socket, rtnl  # noqa: E402
 from netlink_probe import constants as C  # noqa: E402
 from netlink_probe.codec import layouts as L  # noqa: E402
 from netlink_probe.netns import entered  # noqa: E402
-from netlink_probe.sys import ffi  # noqa: E402
 
 BATCH = 512
-DST_LEN_AT = 16 + ffi.offsetof("struct rtmsg", "rtm_dst_len")  # in the message: nlmsghdr, then rtmsg
 _HDR = struct.Struct("=IHHII")
 _RTMSG = L.RTMSG
 
@@ -136,7 +138,7 @@ class NetlinkProbe:
         for m in self.sock.dump(C.RTM_GETROUTE, self.payload, timeout=30):
             a = m.attrs(size)
             dst = a.get(RTA_DST)
-            out.append((ntop(af, dst) if dst is not None else None, m.buf[m.offset + DST_LEN_AT], a.u32(RTA_OIF),
+            out.append((ntop(af, dst) if dst is not None else None, m.header(_RTMSG).rtm_dst_len, a.u32(RTA_OIF),
                         a.u32(RTA_PRIORITY)))
         return out
 
@@ -152,12 +154,18 @@ class NetlinkProbe:
 
 
 class NetlinkProbeColumns(NetlinkProbe):
-    """Bulk decoding: Dump.columns() then zip, so the output is the same list of 4-tuples."""
+    """Bulk decoding: Dump.columns() of the 4 fields, integer columns as arrays (checked, not zipped)."""
 
-    def dump(self) -> list:
+    def __call__(self, expect: int) -> float:
+        t0 = time.perf_counter()
         cols = self.sock.dump(C.RTM_GETROUTE, self.payload, timeout=30).columns(
-            "RTA_DST", "rtm_dst_len", "RTA_OIF", "RTA_PRIORITY")
-        return list(zip(cols["RTA_DST"], cols["rtm_dst_len"], cols["RTA_OIF"], cols["RTA_PRIORITY"]))
+            "RTA_DST", "rtm_dst_len", "RTA_OIF", "RTA_PRIORITY", arrays=True)
+        t = time.perf_counter() - t0
+        mine = sum(1 for dst, dlen in zip(cols["RTA_DST"], cols["rtm_dst_len"])
+                   if dlen == 32 and dst and dst.startswith("10."))
+        if mine != expect or len(cols["RTA_OIF"]) != len(cols["RTA_DST"]):
+            raise SystemExit(f"np_columns: read {mine} of the {expect} routes")
+        return t
 
 
 class NetlinkProbeNoGC(NetlinkProbe):
@@ -214,16 +222,50 @@ def check(out: list, expect: int, who: str) -> None:
 
 
 # -- running ---------------------------------------------------------------------------------------
-def bench(n: int, rounds: int, profile: bool) -> dict:
+METHODS = {"pyroute2": Pyroute2, "netlink_probe": NetlinkProbe, "np_columns": NetlinkProbeColumns,
+           "np_gc_off": NetlinkProbeNoGC, "kernel": Kernel}
+
+
+def peak_rss(argv: list[str], ns: NetNS) -> float:
+    """Peak RSS in MB of a command run to its end (its rusage from wait4), its output discarded."""
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, pass_fds=(ns.fd,))
+    _pid, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode:
+        raise SystemExit(f"{argv}: exit status {p.returncode}")
+    return usage.ru_maxrss / 1024
+
+
+def child_lazy(path: str, expect: int) -> int:
+    """The --rss child: the netlink_probe method's dump, streamed (fields read, routes counted, not kept)."""
+    ns = NetNS.open(path)
+    sock = Socket(C.NETLINK_ROUTE, netns=ns, ext_ack=False)
+    ntop, af, size = socket.inet_ntop, socket.AF_INET, _RTMSG.size
+    mine = 0
+    for m in sock.dump(C.RTM_GETROUTE, _RTMSG.pack(rtm_family=C.AF_INET), timeout=30):
+        a = m.attrs(size)
+        dst = a.get(C.RTA_DST)
+        text = ntop(af, dst) if dst is not None else None
+        a.u32(C.RTA_OIF), a.u32(C.RTA_PRIORITY)
+        if m.header(_RTMSG).rtm_dst_len == 32 and text and text.startswith("10."):
+            mine += 1
+    return 0 if mine == expect else 1
+
+
+def rss(ns: NetNS, n: int) -> dict[str, float]:
+    return {"ip": peak_rss(["nsenter", f"--net={ns.path}", "ip", "route", "show"], ns),
+            "netlink_probe": peak_rss([sys.executable, os.path.abspath(__file__), "--child-lazy", ns.path,
+                                       "--routes", str(n)], ns)}
+
+
+def bench(n: int, rounds: int, profile: bool, wanted: list[str], memory: bool) -> dict:
     with NetNS.create() as ns:
         rtnl.loopback_up(ns)
         _ifindex, install_s = install_routes(ns, n)
         methods = {"ip": lambda e: time_ip(ns, e)}
         objs = []
-        for name, cls in (("pyroute2", Pyroute2), ("netlink_probe", NetlinkProbe), ("np_columns", NetlinkProbeColumns),
-                          ("np_gc_off", NetlinkProbeNoGC),
-                          ("kernel", Kernel)):
-            o = cls(ns)
+        for name in wanted:
+            o = METHODS[name](ns)
             objs.append(o)
             methods[name] = o
         times: dict[str, list[float]] = {k: [] for k in methods}
@@ -235,7 +277,8 @@ def bench(n: int, rounds: int, profile: bool) -> dict:
                     gc.collect()  # every method starts from the same heap (outside its timing)
                     times[name].append(methods[name](n))
             prof = None
-            if profile:
+            peaks = rss(ns, n) if memory else None
+            if profile and "netlink_probe" in methods:
                 gc.collect()
                 p = cProfile.Profile()
                 p.enable()
@@ -247,7 +290,7 @@ def bench(n: int, rounds: int, profile: bool) -> dict:
         finally:
             for o in objs:
                 o.close()
-    return {"n": n, "install_s": install_s, "times": times, "profile": prof}
+    return {"n": n, "install_s": install_s, "times": times, "profile": prof, "rss": peaks}
 
 
 def report(res: dict) -> str:
@@ -256,11 +299,15 @@ def report(res: dict) -> str:
     rounds = len(t["ip"])
     med = {k: statistics.median(v) for k, v in t.items()}
     vs_ip = {k: statistics.median(t[k][i] / t["ip"][i] for i in range(rounds)) for k in t}
-    vs_pr = {k: statistics.median(t[k][i] / t["pyroute2"][i] for i in range(rounds)) for k in t}
+    pr = "pyroute2" in t
+    vs_pr = {k: statistics.median(t[k][i] / t["pyroute2"][i] for i in range(rounds)) for k in t} if pr else {}
     lines = [f"{n} IPv4 routes ({rounds} rounds, installed in {res['install_s']:.2f} s)",
-             f"  {'method':<15}{'median':>12}{'vs ip':>10}{'vs pyroute2':>14}"]
-    for k in ("ip", "pyroute2", "netlink_probe", "np_columns", "np_gc_off", "kernel"):
-        lines.append(f"  {k:<15}{med[k] * 1000:>10.1f}ms{vs_ip[k]:>9.2f}x{vs_pr[k]:>13.3f}x")
+             f"  {'method':<15}{'median':>12}{'vs ip':>10}" + (f"{'vs pyroute2':>14}" if pr else "")]
+    for k in t:
+        lines.append(f"  {k:<15}{med[k] * 1000:>10.1f}ms{vs_ip[k]:>9.2f}x" + (f"{vs_pr[k]:>13.3f}x" if pr else ""))
+    if res["rss"]:
+        lines.append("  peak RSS: " + ", ".join(f"{k} {v:.1f} MB" for k, v in res["rss"].items())
+                     + " (netlink_probe: a fresh interpreter streaming the dump)")
     return "\n".join(lines)
 
 
@@ -269,7 +316,17 @@ def main(argv=None) -> int:
     ap.add_argument("--routes", default="10000,100000", help="comma-separated table sizes (default 10000,100000)")
     ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds per size (default 5)")
     ap.add_argument("--profile", action="store_true", help="cProfile the netlink_probe method at the largest size")
+    ap.add_argument("--methods", default=",".join(METHODS),
+                    help=f"comma-separated methods besides ip (default {','.join(METHODS)})")
+    ap.add_argument("--rss", action="store_true", help="peak RSS of ip and of a streamed lazy dump at the largest size")
+    ap.add_argument("--child-lazy", metavar="NETNS_PATH", help=argparse.SUPPRESS)  # the --rss child
     args = ap.parse_args(argv)
+    if args.child_lazy:
+        return child_lazy(args.child_lazy, int(args.routes))
+    wanted = [m.strip() for m in args.methods.split(",") if m.strip() and m.strip() != "ip"]
+    if any(m not in METHODS for m in wanted):
+        print(f"route_dump.py: --methods: choose among ip,{','.join(METHODS)}", file=sys.stderr)
+        return 2
     if os.geteuid() != 0:
         print("route_dump.py: needs root (it creates a network namespace): run it with sudo", file=sys.stderr)
         return 2
@@ -288,7 +345,7 @@ def main(argv=None) -> int:
     print(f"kernel {os.uname().release}, python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cpus; times are wall clock, medians", flush=True)
     for n in sizes:
-        res = bench(n, args.rounds, args.profile and n == max(sizes))
+        res = bench(n, args.rounds, args.profile and n == max(sizes), wanted, args.rss and n == max(sizes))
         print(report(res), flush=True)
         if res["profile"]:
             print("\ncProfile of one netlink_probe dump (by tottime):")

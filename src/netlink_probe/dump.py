@@ -7,17 +7,19 @@ the bulk way only swaps the per-message split for the C scanner of
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import codec
 from . import constants as C
 from .codec.exchange import Exchange, Kind, Outcome
+from .codec.layouts import GENLMSGHDR
 from .errors import DumpInterrupted, ProtocolViolation, raise_for
 
 if TYPE_CHECKING:
     from .codec.columns import ColumnDecoder
     from .codec.layouts import Layout
+    from .codec.msgindex import MessageIndexer
     from .socket import Socket
 
 _REPLIES = Kind.REPLIES
@@ -60,16 +62,42 @@ class Dump:
         ex = self._begin()
         kept = self._kept
         count = 0
-        for r, out in self.sock.answer(ex, self._timeout):
+        indexer = self._indexer()
+        receive = None
+        if indexer is not None:
+            scan = indexer.scan
+
+            def receive(r: Any) -> Outcome:
+                return ex.receive_scanned(r, scan)
+        for r, out in self.sock.answer(ex, self._timeout, receive):
             self.datagrams.append(len(r.data))
             replies = out.replies
             count += len(replies)
-            if kept is not None:
-                kept += replies
-            yield from replies
+            if type(replies) is range:  # the first k messages the indexer scanned: views made as they go
+                assert indexer is not None
+                msgs: Iterable[codec.Message] = indexer.messages(r.data, len(replies))
+                if kept is not None:
+                    msgs = list(msgs)
+                    kept += msgs
+                yield from msgs
+            else:
+                if kept is not None:
+                    kept += replies
+                yield from replies
             if out.kind is not _REPLIES:
                 self._end(out, count)
                 return
+
+    def _indexer(self) -> MessageIndexer | None:
+        """The C indexer for this dump's messages, when the family header's size is known."""
+        from .codec.msgindex import MessageIndexer
+
+        if self.sock.protocol == C.NETLINK_ROUTE:
+            fam = codec.rtnl.family(self.mtype)
+            return None if fam is None else MessageIndexer(fam[1].size)
+        if self.sock.protocol == C.NETLINK_GENERIC:
+            return MessageIndexer(GENLMSGHDR.size)
+        return None
 
     def all(self) -> list[codec.Message]:
         """Every message; a DumpInterrupted raised at the end carries them all in ``messages``."""

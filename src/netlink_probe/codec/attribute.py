@@ -161,6 +161,10 @@ class Attrs:
         """(type word, offset, nla_len) of every attribute, in wire order (validated by _index first)."""
         if self._first is None:
             self._index()
+        return self._walk()
+
+    def _walk(self) -> list[tuple[int, int, int]]:
+        """`_entries` of a run already validated: one pass over the TLV headers, kept in ``_all``."""
         buf, off, end = self.buf, self.start, self.end
         unpack = _HDR.unpack_from
         out: list[tuple[int, int, int]] = []

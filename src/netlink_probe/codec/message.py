@@ -1,7 +1,9 @@
 """Netlink messages: split a receive buffer into `Message` views; encode requests.
 
 A `Message` is a view of one nlmsghdr in the buffer it arrived in: header
-fields are read once, the payload is sliced only when asked.
+fields are read once, the payload is sliced only when asked.  Messages of a
+dump come with the datagram's C-built attribute index (`codec.attr_index`),
+which `attrs` uses instead of indexing in Python.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import struct
 from typing import Any
 
 from .. import constants as C
+from .attr_index import DatagramIndex
 from .attribute import Attrs
 from .buffer import Buffer
 from .errors import DecodeError
@@ -18,6 +21,7 @@ HDRLEN = NLMSGHDR.size
 NLMSG_ALIGNTO = C.NLMSG_ALIGNTO
 _HDR = struct.Struct("=IHHII")
 assert _HDR.size == HDRLEN
+_new_tuple: Any = tuple.__new__
 
 
 def align(n: int) -> int:
@@ -28,12 +32,14 @@ def align(n: int) -> int:
 class Message:
     """One netlink message inside a buffer."""
 
-    __slots__ = ("buf", "offset", "length", "type", "flags", "seq", "pid", "_attrs")
+    __slots__ = ("buf", "offset", "length", "type", "flags", "seq", "pid", "_attrs", "_index", "_row")
 
     def __init__(self, buf: Buffer, offset: int, length: int, type_: int, flags: int, seq: int, pid: int) -> None:
         self.buf, self.offset, self.length = buf, offset, length
         self.type, self.flags, self.seq, self.pid = type_, flags, seq, pid
         self._attrs: Attrs | None = None
+        self._index: DatagramIndex | None = None  # set by codec.msgindex, with this message's _row in it
+        self._row = 0
 
     @property
     def payload(self) -> memoryview:
@@ -57,10 +63,19 @@ class Message:
     def header(self, layout: Layout) -> Any:
         """The family header (ifinfomsg, rtmsg ...) at the start of the payload, by field name:
         ``m.header(IFINFOMSG).ifi_index``."""
-        return layout.unpack(self.buf, self.offset + HDRLEN, self.end)
+        p = self.offset + HDRLEN
+        if p + layout.size > self.offset + self.length:
+            return layout.unpack(self.buf, p, self.offset + self.length)  # raises the DecodeError
+        # Layout.unpack without its call and _make: the hot path of every per-message loop
+        return _new_tuple(layout._tuple, layout._struct.unpack_from(self.buf, p))
 
     def attrs(self, fixed_len: int) -> Attrs:
         """The attributes after a family header of *fixed_len* bytes (aligned); indexed once per message."""
+        ix = self._index
+        if ix is not None and fixed_len == ix.fixed_len:
+            indexed = ix.attrs(self._row, self.offset, self.length)
+            if indexed is not None:
+                return indexed
         a = self._attrs
         p = self.offset + HDRLEN
         start = p + ((fixed_len + 3) & ~3)
