@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import constants as C
@@ -184,6 +184,17 @@ class FamilyPolicy:
         """The attribute policy of *cmd*'s do (or dump) half, or None when it has none published."""
         idx = self.ops.get(cmd, (None, None))[1 if dump else 0]
         return None if idx is None else self.policies.get(idx, {})
+
+    def tree(self, idx: int, _seen: tuple[int, ...] = ()) -> dict[int, Any]:
+        """Policy *idx* with nested policies inlined (indexes differ from dump to dump, trees do not):
+        attr type -> (summary without the index, subtree or None; 'recursive' where a policy nests itself)."""
+        out: dict[int, Any] = {}
+        for atype, p in sorted(self.policies.get(idx, {}).items()):
+            sub: Any = None
+            if p.nested_policy is not None:
+                sub = "recursive" if p.nested_policy in _seen + (idx,) else self.tree(p.nested_policy, _seen + (idx,))
+            out[atype] = (replace(p, nested_policy=None).summary(), sub)
+        return out
 
 
 def _tlvs(a: Attrs) -> dict[int, bytes]:
