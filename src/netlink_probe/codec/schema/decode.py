@@ -140,20 +140,29 @@ def struct_of(f: Field) -> tuple[struct.Struct, tuple[str, ...]] | None:
 def _struct_of(f: Field) -> tuple[struct.Struct, tuple[str, ...]] | None:
     if f.layout is not None or not f.fields:
         return None
-    fmt = "=" + "".join(INTS[t].format[1:] if t in INTS and not t.startswith("be") else "" for _, t in f.fields)
-    if any(t.startswith("be") for _, t in f.fields):  # mixed byte order: one Struct per field, see _struct
+    fixed = f.fields[:-1] if f.fields[-1][1] not in INTS else f.fields
+    if any(t not in INTS or t.startswith("be") for _, t in fixed):  # mixed byte order: read one by one
         return None
-    return struct.Struct(fmt), tuple(n for n, _ in f.fields)
+    return struct.Struct("=" + "".join(INTS[t].format[1:] for _, t in fixed)), tuple(n for n, _ in fixed)
 
 
 def _struct(f: Field, raw: Buffer) -> Any:
+    """A struct value: {field: value}; bytes when shorter than its fixed part.
+
+    A last field of a non-integer type (RTA_VIA's address: 'ip') takes the
+    rest of the value; otherwise bytes past the struct are kept under
+    '_trailing' unless they are alignment padding (rtnl_link_ifmap's 4).
+    """
     b = bytes(raw)
+    tail: tuple[str, str] | None = None
     if f.layout is not None:
         size = f.layout.size
         if len(b) < size:
             return b
         d: dict[str, Any] = f.layout.unpack_dict(b, 0, size)
     else:
+        if f.fields[-1][1] not in INTS:
+            tail = f.fields[-1]
         plan = struct_of(f)
         if plan is not None:
             st, names = plan
@@ -161,18 +170,37 @@ def _struct(f: Field, raw: Buffer) -> Any:
             if len(b) < size:
                 return b
             d = dict(zip(names, st.unpack_from(b, 0)))
-        else:  # fields of mixed byte order, read one by one
-            size = sum(INTS[t].size for _, t in f.fields)
+        else:
+            fixed = f.fields[:-1] if tail else f.fields
+            if any(t not in INTS for _, t in fixed):  # a table entry this decoder cannot lay out
+                return b
+            size = sum(INTS[t].size for _, t in fixed)
             if len(b) < size:
                 return b
             d, off = {}, 0
-            for n, t in f.fields:
+            for n, t in fixed:
                 d[n] = INTS[t].unpack_from(b, off)[0]
                 off += INTS[t].size
     rest = b[size:]
-    if rest and (any(rest) or len(rest) >= 8):  # more than the kernel's alignment padding (rtnl_link_ifmap: 4)
+    if tail is not None:
+        d[tail[0]] = leaf(Field(f.num, f"{f.name}.{tail[0]}", tail[1]), rest)
+    elif rest and (any(rest) or len(rest) >= 8):
         d["_trailing"] = rest.hex()
     return d
+
+
+def _array(f: Field, raw: Buffer) -> Any:
+    """Consecutive scalars of ``elem`` (a list), or of a struct described by ``fields`` (a list of dicts)."""
+    if f.elem == "struct":
+        plan = struct_of(f)
+        if plan is None or not plan[0].size or len(raw) % plan[0].size:
+            return bytes(raw)
+        st, names = plan
+        return [dict(zip(names, vals)) for vals in st.iter_unpack(raw)]
+    st = INTS.get(f.elem or "")
+    if st is None or len(raw) % st.size:
+        return bytes(raw)
+    return [v for (v,) in st.iter_unpack(raw)]
 
 
 def leaf(f: Field, raw: Buffer) -> Any:
@@ -194,11 +222,8 @@ def leaf(f: Field, raw: Buffer) -> Any:
         return mac(raw) if len(raw) else bytes(raw)
     if t == "struct":
         return _struct(f, raw)
-    if t == "array" and f.elem in INTS:
-        st = INTS[f.elem]
-        if len(raw) % st.size:
-            return bytes(raw)
-        return [v for (v,) in st.iter_unpack(raw)]
+    if t == "array":
+        return _array(f, raw)
     return bytes(raw)
 
 
