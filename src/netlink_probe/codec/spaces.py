@@ -15,8 +15,8 @@ from .. import constants as C
 from .schema import SPACES, Space
 from .schema.decode import AF_NAMES, prefix
 
-__all__ = ["AF_NAMES", "AF_SPEC", "ARRAYS", "KIND_DATA", "NESTED", "SLAVE_DATA", "kind_space", "known", "prefix",
-           "space_names"]
+__all__ = ["AF_NAMES", "AF_SPEC", "ARRAYS", "KIND_DATA", "NESTED", "SLAVE_DATA", "all_names", "kind_space", "known",
+           "prefix", "space_names"]
 
 
 def _id(name: str | None) -> str | None:
@@ -68,13 +68,21 @@ def _space(space: str) -> Space | None:
 
 
 def space_names(space: str) -> dict[int, str]:
-    """{type number: name} of an attribute space such as 'IFLA_UNSPEC': the headers' names, and the
-    table's for numbers newer than the headers ('IFLA_HEADROOM' on 6.1 headers)."""
+    """{type number: header name} of an attribute space such as 'IFLA_UNSPEC': the build headers' names
+    only ({} for a space the headers lack), as the oracles that compare names expect."""
     if space not in _SPACE_NAMES:
-        from .schema.decode import naming
         sp = _space(space)
-        _SPACE_NAMES[space] = {n: nm.name for n, nm in naming(sp).items()} if sp is not None else {}
+        enum = sp.header_enum if sp is not None else None
+        _SPACE_NAMES[space] = C.enum_names(enum) if enum and enum in C.ENUMS else {}
     return _SPACE_NAMES[space]
+
+
+def all_names(space: str) -> dict[int, str]:
+    """{type number: name} from the headers and, for numbers newer than the headers, from the tables
+    ('IFLA_HEADROOM' on 6.1 headers)."""
+    from .schema.decode import naming
+    sp = _space(space)
+    return {n: nm.name for n, nm in naming(sp).items()} if sp is not None else {}
 
 
 def known(space: str | None) -> bool:
