@@ -197,10 +197,10 @@ def _array(f: Field, raw: Buffer) -> Any:
             return bytes(raw)
         st, names = plan
         return [dict(zip(names, vals)) for vals in st.iter_unpack(raw)]
-    st = INTS.get(f.elem or "")
-    if st is None or len(raw) % st.size:
+    elem = INTS.get(f.elem or "")
+    if elem is None or len(raw) % elem.size:
         return bytes(raw)
-    return [v for (v,) in st.iter_unpack(raw)]
+    return [v for (v,) in elem.iter_unpack(raw)]
 
 
 def leaf(f: Field, raw: Buffer) -> Any:
