@@ -50,7 +50,7 @@ def kernel() -> FakeKernel:
 
 @pytest.fixture
 def sock(kernel):
-    with kernel.socket(timeout=0.05) as s:
+    with kernel.socket(timeout=30) as s:
         yield s
 
 
