@@ -4,12 +4,18 @@
 #
 #   ./ci/install.sh            # the client, the unit tests, the conformance suite, mypy
 #   ./ci/install.sh --matrix   # and the kernel matrix (scripts/kernel-matrix): qemu, virtme-ng
+#   ./ci/install.sh --vagrant  # and the Vagrant VMs (scripts/vagrant-box, vagrant-ci): vagrant,
+#                              # vagrant-libvirt, libvirt, qemu, debootstrap (with --matrix too)
 #
 # From any directory; the checkout is the parent of ci/.
 # - apt: iproute2 (the suite's oracle), gcc and python3-dev when the python3 on PATH has no C
 #   headers (the cffi binding is compiled at install), kmod (the kernel runs its modprobe to
 #   load link kinds on demand; the matrix runs its depmod);
-#   with --matrix also udev, busybox-static, qemu-system-x86 (virtme-ng's VM).
+#   with --matrix also udev, busybox-static, qemu-system-x86 (virtme-ng's VM);
+#   with --vagrant also vagrant, vagrant-libvirt, libvirt-daemon-system, libvirt-clients,
+#   qemu-system-x86, qemu-utils, debootstrap, e2fsprogs, dnsmasq-base, iptables, ebtables,
+#   netcat-openbsd (SSH into the VMs' network namespace), rsync; all --no-install-recommends
+#   (vagrant-libvirt's recommends pull libguestfs-tools and a kernel package into the host).
 # - pip: the project with its dev extra (conformance: pytest, pytest-xdist, pyroute2,
 #   hypothesis; and mypy), with --matrix also the matrix extra (virtme-ng), into the python3 on
 #   PATH (pyenv's if that is what PATH finds; set PYTHON=... to choose another).
@@ -23,11 +29,13 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 
 matrix=0
+vagrant=0
 for arg in "$@"; do
     case "$arg" in
         --matrix) matrix=1 ;;
+        --vagrant) vagrant=1 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-        *) echo "ci/install.sh: unknown argument '$arg' (usage: $0 [--matrix])" >&2; exit 2 ;;
+        *) echo "ci/install.sh: unknown argument '$arg' (usage: $0 [--matrix] [--vagrant])" >&2; exit 2 ;;
     esac
 done
 
@@ -43,6 +51,10 @@ if [ "$matrix" = 1 ]; then
     # virtme-ng needs udev: without it vng exits 255, "cannot find script I/O ports".
     pkgs+=(udev busybox-static qemu-system-x86)
     extras=dev,matrix
+fi
+if [ "$vagrant" = 1 ]; then
+    pkgs+=(vagrant vagrant-libvirt libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
+           debootstrap e2fsprogs dnsmasq-base iptables ebtables netcat-openbsd rsync)
 fi
 if ! "$PYTHON" - <<'EOF' 2>/dev/null
 import os, sys, sysconfig
