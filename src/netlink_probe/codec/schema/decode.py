@@ -249,21 +249,39 @@ def child(f: Field, siblings: Attrs, sp: Space, family: int, kind: str | None = 
     if t == "af-nest":
         if family == AF_BRIDGE and str(AF_BRIDGE) in f.spaces:
             return Child("nest", resolve(f.spaces[str(AF_BRIDGE)]))
-        return Child("af", by_family={int(k): resolve(v) for k, v in f.spaces.items()})
+        got = _AF_CHILDREN.get(id(f))
+        if got is None or got[0] is not f:
+            got = _AF_CHILDREN[id(f)] = (f, Child("af", by_family={int(k): resolve(v) for k, v in f.spaces.items()}))
+        return got[1]
     return None
+
+
+_AF_CHILDREN: dict[int, tuple[Field, Child]] = {}  # af-nest Field -> its Child (tables live as long as the process)
 
 
 def _selector(f: Field, siblings: Attrs, sp: Space, family: int, kind: str | None) -> str | None:
     if f.selector == "family":
         return str(family)
-    for n, nm in naming(sp).items():
-        if nm.name == f.selector:
-            raw = siblings.get(n)
-            if raw is None:
-                return kind
-            v = leaf(nm.field, raw) if nm.field is not None else text(raw)
-            return str(v)
-    return kind
+    sel = _plan_by_name(sp).get(f.selector or "")
+    if sel is None:
+        return kind
+    n, sf = sel
+    raw = siblings.get(n)
+    if raw is None:
+        return kind
+    return str(leaf(sf, raw) if sf is not None else text(raw))
+
+
+def _plan_by_name(sp: Space) -> dict[str, tuple[int, Field | None]]:
+    """{name: (number, field)} of *sp* (cached): how a submsg finds its selector among its siblings."""
+    key = (sp.name, sp.header_enum)
+    got = _BY_NAME.get(key)
+    if got is None:
+        got = _BY_NAME[key] = {nm.name: (n, nm.field) for n, nm in naming(sp).items()}
+    return got
+
+
+_BY_NAME: dict[tuple[str, str | None], dict[str, tuple[int, Field | None]]] = {}
 
 
 def decode_attrs(attrs: Attrs, sp: Space | str | None, *, family: int = 0, depth: int = 0,
