@@ -31,8 +31,8 @@ class JsonStream:
 
     Use as a context manager: the array is closed (``]``, ``[]`` when
     empty) on the way out, also after an error, so what was written stays
-    valid JSON.  `write` flushes a terminal at once; the bulk writers leave
-    flushing to `flush`, once per datagram.
+    valid JSON.  `write` flushes each JSON line, and each object on a
+    terminal; `write_elements` leaves flushing to `flush`, once per datagram.
     """
 
     def __init__(self, stream: TextIO | None = None, *, lines: bool = False) -> None:
@@ -50,7 +50,7 @@ class JsonStream:
                 self._tty = self.out.isatty()
             except (AttributeError, ValueError, OSError):
                 self._tty = False
-        if self._tty:
+        if self.lines or self._tty:  # a line (or a terminal) is for a reader waiting now
             self.out.flush()
 
     def write_element(self, text: str) -> None:
