@@ -18,10 +18,12 @@ from ..codec import layouts as L
 from ..codec.message import Message
 from ..codec.values import ip
 from .color import PLAIN, Palette
+from .linkinfo_rows import c_hex
 from .names import names, read_table
 
 FIB_RULE_INVERT, FIB_RULE_UNRESOLVED, FIB_RULE_IIF_DETACHED, FIB_RULE_OIF_DETACHED = 0x2, 0x4, 0x8, 0x10
 FR_ACT_TO_TBL, FR_ACT_GOTO, FR_ACT_NOP = 1, 2, 3
+RTN_NAT = 10
 _ACTIONS = {6: "blackhole", 7: "unreachable", 8: "prohibit"}  # FR_ACT_* (fib_rules.h), named as RTN_*
 
 
@@ -38,6 +40,11 @@ def ip_protocols() -> dict[int, str]:
     except OSError:
         pass
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _dsfields() -> dict[int, str]:
+    return read_table("rt_dsfield", {})
 
 
 @functools.lru_cache(maxsize=1)
@@ -77,12 +84,12 @@ def rule_json(m: Message, *, details: bool = False) -> dict[str, Any] | None:
         elif key == "src":
             d["src"] = "all"
     if h.tos:
-        d["tos"] = f"{h.tos:#x}"
+        d["tos"] = _dsfields().get(h.tos, f"0x{h.tos:02x}")  # rtnl_dsfield_n2a
     if C.FRA_FWMARK in a or C.FRA_FWMASK in a:
         mark, mask = a.u32(C.FRA_FWMARK, 0), a.u32(C.FRA_FWMASK, 0xFFFFFFFF)
-        d["fwmark"] = f"{mark:#x}"
+        d["fwmark"] = c_hex(mark)
         if mask != 0xFFFFFFFF:
-            d["fwmask"] = f"{mask:#x}"
+            d["fwmask"] = c_hex(mask)
     if C.FRA_IIFNAME in a:
         d["iif"] = a.str(C.FRA_IIFNAME)
         if h.flags & FIB_RULE_IIF_DETACHED:
@@ -107,9 +114,9 @@ def rule_json(m: Message, *, details: bool = False) -> dict[str, Any] | None:
     table = a.u32(C.FRA_TABLE, h.table)
     if table:
         d["table"] = nm.tables.get(table, str(table))
-        pl = a.u32(C.FRA_SUPPRESS_PREFIXLEN)
-        if pl is not None and pl != 0xFFFFFFFF:
-            d["suppress_prefixlength"] = pl
+        pl = a.s32(C.FRA_SUPPRESS_PREFIXLEN)
+        if pl is not None and pl != -1:
+            d["suppress_prefixlen"] = pl
         grp = a.u32(C.FRA_SUPPRESS_IFGROUP)
         if grp is not None and grp != 0xFFFFFFFF:
             d["suppress_ifgroup"] = nm.groups.get(grp, str(grp))
@@ -118,12 +125,15 @@ def rule_json(m: Message, *, details: bool = False) -> dict[str, Any] | None:
         if flow >> 16:
             d["flow_from"] = _realms().get(flow >> 16, str(flow >> 16))
         d["flow_to"] = _realms().get(flow & 0xFFFF, str(flow & 0xFFFF))
-    if h.action == FR_ACT_GOTO:
+    if h.action == RTN_NAT:  # the old NAT rules: ip prints the map-to gateway (RTA_GATEWAY, number 5)
+        d["nat_gateway" if C.RTA_GATEWAY in a else "masquerade"] = ip(a.get(C.RTA_GATEWAY)) \
+            if C.RTA_GATEWAY in a else None
+    elif h.action == FR_ACT_GOTO:
         d["goto"] = a.u32(C.FRA_GOTO) if C.FRA_GOTO in a else "none"
         if h.flags & FIB_RULE_UNRESOLVED:
             d["unresolved"] = None
     elif h.action == FR_ACT_NOP:
-        d["action"] = "nop"
+        d["nop"] = None
     elif h.action != FR_ACT_TO_TBL:
         d["action"] = _ACTIONS.get(h.action, nm.route_types.get(h.action, str(h.action)))
     proto = a.u8(C.FRA_PROTOCOL)
@@ -162,13 +172,19 @@ def rules_text(objs: Iterator[dict[str, Any]] | list[dict[str, Any]], palette: P
             s += " lookup [l3mdev-table]"
         if "table" in d:
             s += f" lookup {d['table']}"
-            if "suppress_prefixlength" in d:
-                s += f" suppress_prefixlength {d['suppress_prefixlength']}"
+            if "suppress_prefixlen" in d:
+                s += f" suppress_prefixlength {d['suppress_prefixlen']}"
             if "suppress_ifgroup" in d:
                 s += f" suppress_ifgroup {d['suppress_ifgroup']}"
         if "flow_to" in d:
             s += " realms " + (f"{d['flow_from']}/" if "flow_from" in d else "") + d["flow_to"]
-        if "goto" in d:
+        if "nat_gateway" in d:
+            s += f" map-to {d['nat_gateway']}"
+        elif "masquerade" in d:
+            s += " masquerade"
+        elif "nop" in d:
+            s += " nop"
+        elif "goto" in d:
             s += f" goto {d['goto']}" + (" [unresolved]" if "unresolved" in d else "")
         elif "action" in d:
             s += f" {d['action']}"
