@@ -56,7 +56,8 @@ _IPTUN = (("LINK", _U32), ("LOCAL", "ip"), ("REMOTE", "ip"), ("TTL", _U8), ("TOS
           ("FLOWINFO", "be32"), ("FLAGS", _U32), ("PROTO", _U8), ("PMTUDISC", _U8), ("6RD_PREFIX", "ip"),
           ("6RD_RELAY_PREFIX", "ip"), ("6RD_PREFIXLEN", _U16), ("6RD_RELAY_PREFIXLEN", _U16),
           ("ENCAP_TYPE", _U16), ("ENCAP_FLAGS", _U16), ("ENCAP_SPORT", "be16"), ("ENCAP_DPORT", "be16"),
-          ("COLLECT_METADATA", "flag"), ("FWMARK", _U32))
+          ("COLLECT_METADATA", "flag"), ("FWMARK", _U32),
+          ("FMRS", "binary"))  # ip6tnl's MAP-E rule nests (ip6_tnl_fill_info): kept as bytes
 IPIP = _space("ipip-info", "IFLA_IPTUN", None, "net/ipv4/ipip.c", _IPTUN)
 SIT = _space("sit-info", "IFLA_IPTUN", None, "net/ipv6/sit.c", _IPTUN,
              FLAGS=F(8, "IFLA_IPTUN_FLAGS", "be16", "net/ipv6/sit.c"))
