@@ -41,6 +41,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src"))
@@ -227,13 +228,14 @@ METHODS = {"pyroute2": Pyroute2, "netlink_probe": NetlinkProbe, "np_columns": Ne
 
 
 def peak_rss(argv: list[str], ns: NetNS) -> float:
-    """Peak RSS in MB of a command run to its end (its rusage from wait4), its output discarded."""
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, pass_fds=(ns.fd,))
-    _pid, status, usage = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode:
-        raise SystemExit(f"{argv}: exit status {p.returncode}")
-    return usage.ru_maxrss / 1024
+    """Peak RSS in MB of a command run to its end, its output discarded.
+
+    Through GNU time: a child forked straight from this (large) process would
+    count this process's pages, which exec records in its maxrss."""
+    with tempfile.NamedTemporaryFile("r") as f:
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", f.name, *argv], stdout=subprocess.DEVNULL,
+                       pass_fds=(ns.fd,), check=True)
+        return int(f.read().split()[-1]) / 1024
 
 
 def child_lazy(path: str, expect: int) -> int:
@@ -330,7 +332,7 @@ def main(argv=None) -> int:
     if os.geteuid() != 0:
         print("route_dump.py: needs root (it creates a network namespace): run it with sudo", file=sys.stderr)
         return 2
-    for tool in ("ip", "nsenter"):
+    for tool in ("ip", "nsenter") + (("/usr/bin/time",) if args.rss else ()):
         if not shutil.which(tool):
             print(f"route_dump.py: `{tool}` is not installed", file=sys.stderr)
             return 2

@@ -31,11 +31,13 @@ class DatagramIndex:
     the message's start, 0 when absent.
     """
 
-    __slots__ = ("data", "view", "table", "width", "fixed_len")
+    __slots__ = ("data", "view", "words", "table", "width", "fixed_len")
 
     def __init__(self, data: Buffer, table: memoryview, width: int, fixed_len: int) -> None:
         self.data, self.table, self.width, self.fixed_len = data, table, width, fixed_len
-        self.view = memoryview(data)  # shared by every value slice of the datagram
+        self.view = view = memoryview(data)  # shared by every value slice of the datagram
+        # u16 words: an nla_len (at an even offset: attributes are 4-aligned) read without a struct tuple
+        self.words = view[:len(view) & ~1].cast("H")
 
     def attrs(self, row: int, offset: int, length: int) -> Attrs | None:
         """The attributes of the message at *offset* (its row starting at *row*), None when not indexed."""
@@ -49,6 +51,7 @@ class DatagramIndex:
         a.start = start if start < end else end
         a._first = a._all = None
         a._mv = self.view
+        a._words = self.words
         a._tab = tab
         a._row = row + 1
         a._w = self.width
@@ -59,7 +62,8 @@ class DatagramIndex:
 class IndexedAttrs(Attrs):
     """`Attrs` whose first-of-each-type offsets come from a `DatagramIndex` row (validated in C)."""
 
-    __slots__ = ("_tab", "_row", "_w", "_base")
+    __slots__ = ("_tab", "_row", "_w", "_base", "_words")
+    _words: memoryview
     _tab: memoryview
     _row: int
     _w: int
@@ -92,7 +96,7 @@ class IndexedAttrs(Attrs):
             o = self._tab[self._row + t]
             if o:
                 off = self._base + o
-                return self._mv[off + 4: off + _HDR.unpack_from(self.buf, off)[0]]  # type: ignore[index]
+                return self._mv[off + 4: off + self._words[off >> 1]]  # type: ignore[index]
         return default
 
     def _scalar(self, t: int, st: struct.Struct, default: Any) -> Any:
