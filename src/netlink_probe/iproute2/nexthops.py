@@ -94,7 +94,7 @@ def nexthops_text(objs: Iterable[dict[str, Any]], palette: Palette = PLAIN) -> s
         if d.get("flags"):
             s += " ".join(d["flags"]) + " "
         if "fdb" in d:
-            s += "fdb "
+            s += "fdb"
         lines.append(s)
     return "\n".join(lines)
 
