@@ -193,8 +193,9 @@ def test_repeated_attribute_types_keep_every_value_in_order():
 
 
 def test_unknown_attribute_types_are_kept_as_raw_bytes_with_their_number():
-    """A kernel newer than the headers sends types the enum lacks: kept, numbered, never dropped."""
-    top = max(R.space_names("IFLA_UNSPEC")) + 5
+    """A kernel newer than the headers and the tables sends types neither names: kept, numbered, never dropped."""
+    from netlink_probe.codec.spaces import all_names
+    top = max(all_names("IFLA_UNSPEC")) + 5
     data = link_msg(A.attr(top, b"\x01\x02\x03") + A.u32(C.IFLA_MTU, 1500))
     a = link_attrs(data)
     assert a.bytes(top) == b"\x01\x02\x03" and a.types() == [top, C.IFLA_MTU]
