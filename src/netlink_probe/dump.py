@@ -7,6 +7,7 @@ the bulk way only swaps the per-message split for the C scanner of
 """
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,7 @@ class Dump:
         self._timeout = timeout
         self._exchange: Exchange | None = None
         self._kept: list[codec.Message] | None = None  # all(): the messages a DumpInterrupted carries
+        self.present: dict[str, array[int]] = {}  # columns(arrays=True): 1 where an object had the attribute
         sock.send(self.request)
 
     @property
@@ -112,13 +114,18 @@ class Dump:
         if self.interrupted and self.on_intr == "raise":
             raise DumpInterrupted(self._kept if self._kept is not None else count, columns)
 
-    def columns(self, *names: str) -> dict[str, list[Any]]:
+    def columns(self, *names: str, arrays: bool = False) -> dict[str, Any]:
         """Bulk-decode the dump: {name: one value per object} for header fields and attribute names.
 
         Names are the family header's fields (``rtm_dst_len``) and the
         attribute names of its space (``RTA_DST``); values are typed as in
         `codec.rtnl` (absent attributes are None).  Validation is the same as
         for iteration (sequence number, port id, well-formed bytes).
+
+        *arrays*: integer columns come as `array.array`s filled in C, without
+        a Python int per cell -- header fields in their C type, unsigned
+        attributes as 'Q' with 0 for an absent one; ``present[name]`` then
+        holds, per object, 1 where it had the attribute.  Other columns stay lists.
         """
         from .codec.columns import ColumnDecoder
 
@@ -127,7 +134,8 @@ class Dump:
         if fam is None:
             raise ValueError(f"no bulk decoder for {C.MESSAGE_TYPES.get(self.mtype, self.mtype)} dumps")
         layout = fam[1]
-        dec = ColumnDecoder(layout, fam[2], names)
+        dec = ColumnDecoder(layout, fam[2], names, arrays)
+        self.present = dec.present
         scan = dec.scan
 
         def receive(r: Any) -> Outcome:

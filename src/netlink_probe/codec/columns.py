@@ -11,6 +11,7 @@ messages answer the dump, `Dump.columns` feeds them in.
 from __future__ import annotations
 
 import struct
+from array import array
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,15 +23,22 @@ from .message import HDRLEN
 _SIGNED = {"s32": 1 << 32, "s64": 1 << 64}
 
 
+_UNSIGNED = ("u8", "u16", "u32", "u64")
+
+
 class ColumnDecoder:
     """Decode *names* (header fields of *layout* and attribute names of *space*) from whole datagrams.
 
     Attribute values are typed by `codec.rtnl.KIND` (integers, "ip" and "mac"
     as text, "str"); an absent attribute is None; anything else is bytes.
+    With *arrays*, integer columns are `array.array`s filled in C, without a
+    Python int per cell: header fields in their C type, unsigned attributes
+    as 'Q' (an absent one reads 0; ``present[name]`` has 1 where it was there).
     """
 
-    def __init__(self, layout: Layout, space: str, names: Iterable[str]) -> None:
+    def __init__(self, layout: Layout, space: str, names: Iterable[str], arrays: bool = False) -> None:
         self.layout = layout
+        self.arrays = arrays
         attr_numbers = {v: k for k, v in R.space_names(space).items()}
         self.header: list[tuple[str, int, struct.Struct | None]] = []
         self.attrs: list[tuple[str, int, str | None]] = []
@@ -46,7 +54,17 @@ class ColumnDecoder:
         self._types = ffi.new("uint16_t[]", [t for _, t, _ in self.attrs] or [0])
         self._cap = 0
         self._text_cap = 0
-        self.columns: dict[str, list[Any]] = {n: [] for n in names}
+        self._scratch_cap = 0
+        self.columns: dict[str, Any] = {n: [] for n in names}  # lists, or arrays (see `arrays`)
+        self.present: dict[str, array[int]] = {}
+        self._codes = {name: "B" if st is None else st.format[-1] for name, _, st in self.header}
+        if arrays:
+            for name, _off, _st in self.header:
+                self.columns[name] = array(self._codes[name])
+            for name, _t, kind in self.attrs:
+                if kind in _UNSIGNED:
+                    self.columns[name] = array("Q")
+                    self.present[name] = array("B")
         self._scanned: tuple[bytes, int, int, list[int]] = (b"", 0, 0, [])
 
     def _ensure(self, n: int) -> None:
@@ -57,6 +75,12 @@ class ColumnDecoder:
             self._val = ffi.new("uint64_t[]", max(self.nt, 1) * n)
             self._len = ffi.new("uint32_t[]", max(self.nt, 1) * n)
             self._present = ffi.new("uint32_t[]", max(self.nt, 1))
+
+    def _scratch(self, size: int) -> Any:
+        if size > self._scratch_cap:
+            self._scratch_cap = size
+            self._scratchbuf = ffi.new("uint8_t[]", size)
+        return self._scratchbuf
 
     def _text(self, count: int) -> Any:
         if count > self._text_cap:
@@ -84,24 +108,28 @@ class ColumnDecoder:
 
     def take(self, data: bytes, k: int) -> None:
         """Append the first *k* messages of the datagram just scanned (data messages all) to the columns."""
-        scanned, n, cap, flat = self._scanned
+        scanned, n, cap, _flat = self._scanned
         if scanned is not data:
             raise ValueError("take() reads the datagram of the last scan()")
         if not k:
             return
-        starts = flat[0:4 * k:4]
         cols = self.columns
-        for name, off, st in self.header:
-            base = HDRLEN + off
-            if st is None:  # one byte
-                cols[name] += [data[o + base] for o in starts]
-            else:
-                unpack = st.unpack_from
-                cols[name] += [unpack(data, o + base)[0] for o in starts]
+        for name, off, st in self.header:  # gathered in C, packed as the C type
+            size = 1 if st is None else st.size
+            out = self._scratch(size * k)
+            lib.np_gather(self._buf, self._msg, k, HDRLEN + off, size, out)
+            packed = array(self._codes[name])
+            packed.frombytes(ffi.buffer(out, size * k))
+            cols[name] += packed if self.arrays else packed.tolist()
         for j, (name, _t, kind) in enumerate(self.attrs):  # column j starts at j * cap
             c = j * cap
             everywhere = k == n and self._present[j] == n
-            if kind in ("u8", "u16", "u32", "u64"):
+            if self.arrays and kind in _UNSIGNED:
+                cols[name].frombytes(ffi.buffer(self._val + c, 8 * k))
+                out = self._scratch(k)
+                lib.np_present(self._off + c, k, out)
+                self.present[name].frombytes(ffi.buffer(out, k))
+            elif kind in _UNSIGNED:
                 vals = ffi.unpack(self._val + c, k)
                 cols[name] += vals if everywhere else [v if o else None
                                                        for v, o in zip(vals, ffi.unpack(self._off + c, k))]

@@ -149,6 +149,8 @@ int np_scan(const uint8_t *buf, size_t len, uint32_t seq, uint32_t pid, size_t f
             const uint16_t *types, int nt, uint32_t *msg, uint32_t *off, uint32_t *vlen, uint64_t *val,
             uint32_t *present, int max_msgs);
 size_t np_format_ip(const uint8_t *buf, const uint32_t *off, const uint32_t *vlen, int count, char *out);
+void np_gather(const uint8_t *buf, const uint32_t *msg, int count, size_t at, int size, uint8_t *dst);
+void np_present(const uint32_t *off, int count, uint8_t *dst);
 int np_index(const uint8_t *buf, size_t len, uint32_t seq, uint32_t pid, size_t fixed_len, int max_w,
              uint32_t *msg, uint16_t *tab, int *w_out, int max_msgs);
 size_t np_cmsg_space(size_t len);
@@ -235,6 +237,16 @@ static int np_scan(const uint8_t *buf, size_t len, uint32_t seq, uint32_t pid, s
 }
 static size_t np_cmsg_len(size_t len) { return CMSG_LEN(len); }
 
+/* Packed columns for Dump.columns(arrays=True), one call per column per datagram: the
+ * size-byte field at `at` in each scanned message (msg as np_scan fills it) copied to dst;
+ * and 1 or 0 per message for whether np_scan found an attribute (off != 0). */
+static void np_gather(const uint8_t *buf, const uint32_t *msg, int count, size_t at, int size, uint8_t *dst) {
+    for (int i = 0; i < count; i++) memcpy(dst + (size_t)i * size, buf + msg[4 * i] + at, (size_t)size);
+}
+static void np_present(const uint32_t *off, int count, uint8_t *dst) {
+    for (int i = 0; i < count; i++) dst[i] = off[i] != 0;
+}
+
 /* Whether the attributes of [a, end) are a well-formed run (Attrs._index's checks: every
  * nla_len at least 4 and inside the run, bytes after the last one all zero), with every type
  * (flags masked) below max_w; *top gets the largest type seen. */
@@ -262,7 +274,9 @@ static int np_run_ok(const uint8_t *buf, size_t a, size_t end, int max_w, int *t
  * *w = 1 + the largest type of the indexed messages.  Returns the number of messages; -1 for
  * a malformed nlmsghdr (or more than max_msgs), -2 for one whose seq/pid differ: the caller
  * then takes the general path, which classifies or rejects the datagram message by message. */
-static int np_index(const uint8_t *buf, size_t len, uint32_t seq, uint32_t pid, size_t fixed_len, int max_w,
+static void np_gather(const uint8_t *buf, const uint32_t *msg, int count, size_t at, int size, uint8_t *dst);
+void np_present(const uint32_t *off, int count, uint8_t *dst);
+int np_index(const uint8_t *buf, size_t len, uint32_t seq, uint32_t pid, size_t fixed_len, int max_w,
                     uint32_t *msg, uint16_t *tab, int *w_out, int max_msgs) {
     size_t pos = 0; int n = 0, top = -1;
     size_t skip = (fixed_len + 3) & ~(size_t)3;
