@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from pathlib import Path
 
@@ -140,3 +141,14 @@ def test_missing_tools_names_the_package(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_choose_accel_honours_an_explicit_choice(tmp_path: Path) -> None:
     assert libvirt.choose_accel("tcg", tmp_path / "vmlinuz", tmp_path) == "tcg"
     assert libvirt.choose_accel("kvm", tmp_path / "vmlinuz", tmp_path) == "kvm"
+
+
+def test_tune_boot_masks_units_and_enables_networkd(tmp_path: Path) -> None:
+    image.tune_boot(tmp_path)
+    system = tmp_path / "etc/systemd/system"
+    for unit in ("apt-daily.timer", "networking.service", "getty@.service"):
+        assert os.readlink(system / unit) == "/dev/null"
+    assert os.readlink(system / "multi-user.target.wants/systemd-networkd.service") == \
+        "/lib/systemd/system/systemd-networkd.service"
+    assert "Name=eth0" in (tmp_path / "etc/systemd/network/10-eth0.network").read_text()
+    image.tune_boot(tmp_path)  # idempotent

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import BOX_CACHE, KERNEL_CACHE, VagrantError, run_checked
 from .boxes import BoxInfo, add_box, box_added, box_name, build_key, stage_boot_files, write_manifest
-from .image import KERNEL_CMDLINE, copy_modules, make_box, make_ext4, make_initramfs
+from .image import KERNEL_CMDLINE, copy_modules, make_box, make_ext4, make_initramfs, tune_boot
 from .libvirt import check_host, choose_accel
 from .rootfs import base_rootfs, find_mirror, rootfs_key
 from .wheelhouse import ensure_wheelhouse
@@ -76,6 +76,7 @@ def _build_image(cache: Path, kver: str, base: Path, out_dir: Path) -> None:
     try:
         t0 = time.monotonic()
         run_checked(["cp", "-a", "--reflink=auto", str(base), str(root)], "copying the base rootfs", 1200)
+        tune_boot(root)
         copy_modules(KERNEL_CACHE / kver, kver, root)
         make_initramfs(root, kver, work / "initrd.img")
         print(f"vagrant-box: modules and initramfs in the chroot ({time.monotonic() - t0:.0f} s)", flush=True)

@@ -46,8 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(which runs the suite and copies its results back), then always destroy it."))
     add_box_options(p)
     p.add_argument("--out", default="results",
-                   help="where the Vagrantfile's results are (results/ of the checkout; a "
-                        "summary JSON is added) (default: %(default)s)")
+                   help="directory for the results (relative: to the checkout) "
+                        "(default: %(default)s)")
     p.add_argument("--timeout", type=float, default=2700,
                    help="seconds for `vagrant up` (boot + suite) (default: %(default)s)")
     p.add_argument("--pytest-args", default="", help='extra pytest arguments, e.g. "-k smoke"')
@@ -152,8 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     times: dict[str, float] = {}
     summary: dict[str, object] = {"kernel": spec, "machine": name, "times_s": times,
                                   "loadavg_start": os.getloadavg()[0]}
-    env = dict(os.environ, NLP_PYTEST_ARGS=a.pytest_args, VAGRANT_DEFAULT_PROVIDER="libvirt",
-               VAGRANT_CHECKPOINT_DISABLE="1")
+    env = dict(os.environ, NLP_PYTEST_ARGS=a.pytest_args, NLP_VAGRANT_RESULTS=str(out),
+               VAGRANT_DEFAULT_PROVIDER="libvirt", VAGRANT_CHECKPOINT_DISABLE="1")
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _on_signal)
     started: list[int] = []
