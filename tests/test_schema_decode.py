@@ -201,3 +201,27 @@ def test_every_attribute_of_the_rich_namespace_is_typed_but_the_named_binary_one
 
 def test_link_header_layout_is_unchanged():
     assert decoded("links")[0]["header"]["ifi_index"] == 1 and L.IFINFOMSG.size == 16
+
+
+def _first_attrs(path: str, header: int, space: str) -> list[dict]:
+    with open(path, "rb") as f:
+        return [decode_bytes(bytes(m.payload)[header:], space) for m in parse(f.read())]
+
+
+def test_mdb_entry_info_is_a_struct_followed_by_its_attributes():
+    """br_mdb_fill_info: nla_put_nohdr(struct br_mdb_entry), then MDBA_MDB_EATTR_* in the same nest."""
+    path = os.path.join(os.path.dirname(DATA), "schema_mdb.bin")
+    mdb = _first_attrs(path, 8, "mdb")[0]["MDBA_MDB"]["MDBA_MDB_ENTRY"]
+    info = mdb[0]["MDBA_MDB_ENTRY_INFO"] if isinstance(mdb, list) else mdb["MDBA_MDB_ENTRY_INFO"]
+    info = info[0] if isinstance(info, list) else info
+    assert info["addr.proto"] in (0x0800, 0x86DD, 0) and "MDBA_MDB_EATTR_TIMER" in info["attrs"]
+
+
+def test_genl_policy_nests_by_policy_index_then_attribute_type():
+    """ctrl_dumppolicy -> netlink_policy_dump_write: CTRL_ATTR_POLICY / <policy idx> / <attr type> / NL_POLICY_TYPE_ATTR_*."""
+    path = os.path.join(os.path.dirname(DATA), "schema_genl-ctrl.bin")
+    policies = [d["CTRL_ATTR_POLICY"] for d in _first_attrs(path, 4, "genl-ctrl") if "CTRL_ATTR_POLICY" in d]
+    assert policies
+    for p in policies:
+        for idx, attrs in p.items():
+            assert idx.isdigit() and all(t.isdigit() and "NL_POLICY_TYPE_ATTR_TYPE" in v for t, v in attrs.items())

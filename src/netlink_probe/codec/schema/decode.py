@@ -318,6 +318,8 @@ def decode_attrs(attrs: Attrs, sp: Space | str | None, *, family: int = 0, depth
             elif f.type in NEST_TYPES:
                 assert space is not None
                 v = _open(f, Attrs(buf, off + 4, off + alen), attrs, space, family, deeper(depth, off), kind)
+            elif f.type == "struct" and f.space:
+                v = _struct_then_attrs(f, buf, off + 4, off + alen, family, deeper(depth, off))
             else:
                 v = leaf(f, mv[off + 4: off + alen])
         if name in repeated:
@@ -343,12 +345,39 @@ def _plan(sp: Space) -> dict[int, tuple[str, Field | None, struct.Struct | None]
     return got
 
 
+def _fixed_size(f: Field) -> int | None:
+    """The byte size of a struct Field's fixed part (None when its fields are not all integers)."""
+    if f.layout is not None:
+        return int(f.layout.size)
+    if not f.fields or any(t not in INTS for _, t in f.fields):
+        return None
+    return sum(INTS[t].size for _, t in f.fields)
+
+
+def _struct_then_attrs(f: Field, buf: Buffer, start: int, end: int, family: int, depth: int) -> Any:
+    """A struct followed by attributes of ``f.space`` in one value (nla_put_nohdr of the struct, then
+    nla_put of each attribute: MDBA_MDB_ENTRY_INFO, MDBA_ROUTER_PORT): {field: value, ..., 'attrs': {...}}."""
+    mv = memoryview(buf)
+    size = _fixed_size(f)
+    if size is None or end - start < size:
+        return leaf(f, mv[start:end])
+    d = _struct(f, mv[start: start + size])
+    after = start + ((size + 3) & ~3)  # the attributes start NLA_ALIGNed after the struct
+    if isinstance(d, dict) and after < end:
+        d["attrs"] = decode_attrs(Attrs(buf, after, end), f.space, family=family, depth=depth)
+    return d
+
+
 def _open(f: Field, inner: Attrs, siblings: Attrs, sp: Space, family: int, depth: int, kind: str | None) -> Any:
     how = child(f, siblings, sp, family, kind)
     if how is None or (how.form != "af" and how.space is None):
         return bytes(inner.buf[inner.start:inner.end])
     if how.form == "nest":
         return decode_attrs(inner, how.space, family=family, depth=depth)
+    if how.form == "array" and f.elem == "nest-array":  # two numbered levels (CTRL_ATTR_POLICY: idx -> attr)
+        return {str(a.type): {str(b.type): decode_attrs(b.nested(), how.space, family=family,
+                                                        depth=deeper(deeper(depth, a.offset), b.offset))
+                              for b in a.nested()} for a in inner}
     if how.form == "array":
         return [decode_attrs(a.nested(), how.space, family=family, depth=deeper(depth, a.offset)) for a in inner]
     out: dict[str, Any] = {}

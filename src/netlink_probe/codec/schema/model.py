@@ -16,10 +16,16 @@ Value types (``Field.type``):
   ip                              an IPv4/IPv6 address by length (inet_ntop)
   mac                             a link-layer address, colon hex
   struct                          one C struct: ``layout`` (a `codec.layouts.Layout`), or ``fields``
-                                  (name, scalar type) for structs the build headers lack
-  array                           consecutive scalars of ``elem`` type (IFLA_INET_CONF: s32 by devconf index)
+                                  (name, scalar type) for structs the build headers lack; a last field
+                                  of a non-integer type ('ip') takes the rest (RTA_VIA); with ``space``,
+                                  attributes of that space follow the struct, NLA_ALIGNed
+                                  (MDBA_MDB_ENTRY_INFO, MDBA_ROUTER_PORT)
+  array                           consecutive scalars of ``elem`` type (IFLA_INET_CONF: s32 by devconf
+                                  index), or with ``elem='struct'`` consecutive ``fields`` structs (NHA_GROUP)
   nest                            attributes of ``space``
-  nest-array                      numbered entries (1, 2, ...), each a nest of ``space``
+  nest-array                      numbered entries (1, 2, ...), each a nest of ``space``; with
+                                  ``elem='nest-array'`` two numbered levels (CTRL_ATTR_POLICY: policy
+                                  index, then attribute type), decoded as {"idx": {"type": {...}}}
   submsg                          a nest whose space is chosen by a sibling attribute's value:
                                   ``selector`` names the sibling (e.g. 'IFLA_INFO_KIND'), ``spaces`` maps
                                   its value to a space name (e.g. {'veth': 'veth-info'}).
