@@ -141,7 +141,8 @@ class ColumnDecoder:
             elif kind == "ip":  # formatted in C, one call per datagram
                 out = self._text(k)
                 w = lib.np_format_ip(self._buf, self._off + c, self._len + c, k, out)
-                cols[name] += [t or None for t in ffi.buffer(out, w)[:-1].decode("ascii").split("\0")]
+                texts = ffi.buffer(out, w)[:-1].decode("ascii").split("\0")
+                cols[name] += [t or None for t in texts] if "" in texts else texts  # "": absent or not an address
             else:
                 view = memoryview(data)
                 cols[name] += [None if not o else R.value(name, view[o:o + ln])

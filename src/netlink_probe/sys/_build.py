@@ -175,8 +175,20 @@ static size_t np_format_ip(const uint8_t *buf, const uint32_t *off, const uint32
     for (int i = 0; i < count; i++) {
         uint32_t o = off[i], l = vlen[i];
         out[w] = 0;
-        if (o && (l == 4 || l == 16))
-            inet_ntop(l == 4 ? AF_INET : AF_INET6, buf + o, out + w, 46);
+        if (o && l == 4) {  /* dotted quad by hand: several times faster than inet_ntop */
+            char *p = out + w;
+            for (int b = 0; b < 4; b++) {
+                unsigned v = buf[o + b];
+                if (v >= 100) { *p++ = (char)('0' + v / 100); v %= 100; *p++ = (char)('0' + v / 10); v %= 10; }
+                else if (v >= 10) { *p++ = (char)('0' + v / 10); v %= 10; }
+                *p++ = (char)('0' + v);
+                *p++ = b < 3 ? '.' : 0;
+            }
+            w = (size_t)(p - out);
+            continue;
+        }
+        if (o && l == 16)
+            inet_ntop(AF_INET6, buf + o, out + w, 46);
         w += strlen(out + w) + 1;
     }
     return w;
