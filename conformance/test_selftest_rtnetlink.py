@@ -226,7 +226,8 @@ def test_address_protocol_round_trips_and_replace_changes_it(quiet_net, family, 
     add("1", 0xAB)
     add("1", 0x11, C.NLM_F_CREATE | C.NLM_F_REPLACE)
     got = {k: v["attrs"].get("IFA_PROTO") for k, v in addresses(rt, family).items() if k.startswith(base)}
-    observe(f"selftest.rtnetlink.address_proto.{rtnl.af_name(family)}", sorted("none" if v is None else str(v) for v in got.values()))
+    observe(f"selftest.rtnetlink.address_proto.{rtnl.af_name(family)}",
+            sorted("none" if v is None else str(v) for v in got.values()))
     assert got == {base + "3": None, base + "2": 0x99, base + "1": 0x11}
 
 
