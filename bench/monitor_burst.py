@@ -34,6 +34,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "src"))
 
 from harness import child_env  # noqa: E402
 
+IDLE = 15.0  # seconds without output that end a round (a loaded machine stalls a listener for seconds)
+
 from netlink_probe import NetNS, Socket, rtnl  # noqa: E402
 from netlink_probe import constants as C  # noqa: E402
 from netlink_probe.batch import run_batch  # noqa: E402
@@ -81,15 +83,13 @@ def one_round(n: int, settle: float) -> dict[str, dict[str, float]]:
         seconds = burst(ns, n)
         end = time.monotonic()
         last = {k: (0, end) for k in procs}
-        while True:  # until no output grew for 2 s
+        while True:  # until every listener printed N lines, or none printed anything for IDLE s
             time.sleep(0.25)
-            grew = False
             for k in procs:
                 c = lines(os.path.join(tmp, k + ".out"))
                 if c != last[k][0]:
                     last[k] = (c, time.monotonic())
-                    grew = True
-            if not grew and time.monotonic() - max(t for _, t in last.values()) > 2:
+            if all(c >= n for c, _ in last.values()) or time.monotonic() - max(t for _, t in last.values()) > IDLE:
                 break
         res = {}
         for k, (p, out, err) in procs.items():
