@@ -44,7 +44,8 @@ KERNEL_CMDLINE = "root=/dev/vda rw console=ttyS0 net.ifnames=0 biosdevname=0 pan
 #: systemd units a throwaway VM without a screen does not need: each costs seconds under TCG.
 BOOT_MASKED_UNITS = (
     "apt-daily.timer", "apt-daily-upgrade.timer", "dpkg-db-backup.timer", "e2scrub_all.timer",
-    "e2scrub_reap.service", "fstrim.timer", "getty@.service", "networking.service",
+    "e2scrub_reap.service", "fstrim.timer", "getty@.service", "getty-static.service",
+    "networking.service",
 )
 #: DHCP on eth0 by systemd-networkd: ifupdown's dhclient-script (hundreds of shell forks)
 #: took 2+ minutes under TCG on a loaded host, networkd a few seconds.
