@@ -44,17 +44,24 @@ apt_install() {
         die "apt-get install $* failed"
 }
 
+# Checks read metadata instead of importing: every import costs seconds under TCG.
 pyroute2_ok() {
     "$PY" - <<'EOF' 2>/dev/null
-import re, sys, pyroute2
-v = tuple(int(x) for x in re.findall(r"\d+", getattr(pyroute2, "__version__", "0"))[:2])
+import re, sys
+from importlib.metadata import version
+v = tuple(int(x) for x in re.findall(r"\d+", version("pyroute2"))[:2])
 sys.exit(0 if v >= (0, 9) else 1)
 EOF
 }
 
+debian_deps_ok() {
+    "$PY" -c 'import importlib.util as u, sys
+sys.exit(0 if all(u.find_spec(m) for m in ("pytest", "xdist", "hypothesis", "_cffi_backend")) else 1)' 2>/dev/null
+}
+
 install_deps() {
     local t0=$SECONDS
-    if ! "$PY" -c 'import pytest, xdist, hypothesis, _cffi_backend' 2>/dev/null; then
+    if ! debian_deps_ok; then
         apt_install python3 python3-pip python3-cffi python3-pytest python3-pytest-xdist \
             python3-hypothesis iproute2 kmod
     fi
