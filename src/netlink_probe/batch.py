@@ -20,8 +20,11 @@ payload) tuples), gives each its own sequence number, and sends them up to
   request).
 
 Each datagram's answers are read before the next is sent, so at most one
-datagram's worth of answers is ever queued: the receive queue cannot
-overflow and lose an error, however many requests fail.  The answers are
+datagram's worth of answers is ever queued, and a datagram holds no more
+requests than the socket's receive queue can answer (`ANSWER_COST` each,
+a margin over the ~830 bytes measured, plus the request an error echoes): the queue cannot overflow and
+lose an error, however many requests fail (a guest with the default
+net.core.rmem_max grants 416 KiB: 512 ACKs did not fit).  The answers are
 matched by `codec.pipeline.Window` (only port 0 is the kernel; our port id
 and the request's sequence number, or the datagram is refused); datagrams
 that are not answers (notifications) are set aside for `Socket.recv` as for
@@ -46,6 +49,9 @@ ERRORS = "errors"  # acks only for failures, one barrier per datagram
 PER_DATAGRAM = 512  # requests per datagram (the kernel handles a datagram in one sendmsg)
 _NLMSGHDR = struct.Struct("=IHHII")  # nlmsg_len, type, flags, seq, pid
 MAX_DATAGRAM = 64 * 1024  # bytes per datagram, well below the default socket send buffer (net.core.wmem_default)
+# receive queue an answer may take (skb truesize, measured ~830 bytes for a small one) on top of the request it
+# echoes when it is an error: a datagram's answers must fit the queue, or the kernel drops them (ENOBUFS)
+ANSWER_COST = 1024
 
 
 @dataclass(frozen=True)
@@ -123,24 +129,26 @@ class _Pipeline:
         set_flags = C.NLM_F_REQUEST | (C.NLM_F_ACK if each else 0)
         keep = ~(0 if each else C.NLM_F_ACK)
         dump, per, cap = C.NLM_F_DUMP, self.per_datagram, self.max_datagram
+        room = sock.transport.getsockopt(C.SOL_SOCKET, C.SO_RCVBUF) or 1 << 62  # as the kernel counts it
         next_seq, pack, port = sock.next_seq, _NLMSGHDR.pack, sock.port
         parts: list[bytes] = []  # header, payload (padded) of each request: codec.encode's layout, inlined
         seqs: list[int] = []
-        size, first, index = 0, 0, -1
+        size, answers, first, index = 0, 0, 0, -1
         for index, req in enumerate(requests):  # the hot loop: ~1 µs a request
             mtype, flags, payload = req if type(req) is tuple else (req.type, req.flags, req.payload)
             if flags & dump == dump:
                 raise ValueError(f"request #{index} is a dump (NLM_F_DUMP): dumps cannot be batched")
             length = HDRLEN + len(payload)
             padded = (length + 3) & ~3
-            if seqs and (len(seqs) >= per or size + padded > cap):
+            if seqs and (len(seqs) >= per or size + padded > cap or answers + ANSWER_COST + padded > room):
                 self._flush(first, parts, seqs)
-                parts, seqs, size, first = [], [], 0, index
+                parts, seqs, size, answers, first = [], [], 0, 0, index
             seq = next_seq()
             parts.append(pack(length, mtype, (flags & keep) | set_flags, seq, port))
             parts.append(payload if padded == length else bytes(payload) + b"\0" * (padded - length))
             seqs.append(seq)
             size += padded
+            answers += ANSWER_COST + padded
         if seqs:
             self._flush(first, parts, seqs)
         self.result.failures.sort(key=lambda f: f.index)
@@ -169,4 +177,4 @@ class _Pipeline:
             res.failures.append(Failure(index, KernelError(-info.error, info, parts[k] + parts[k + 1])))
 
 
-__all__ = ["EACH", "ERRORS", "MAX_DATAGRAM", "PER_DATAGRAM", "BatchFailed", "BatchResult", "Failure", "run_batch"]
+__all__ = ["ANSWER_COST", "EACH", "ERRORS", "MAX_DATAGRAM", "PER_DATAGRAM", "BatchFailed", "BatchResult", "Failure", "run_batch"]

@@ -12,7 +12,7 @@ import pytest
 
 from netlink_probe import NetlinkTimeout, ProtocolViolation, codec
 from netlink_probe import constants as C
-from netlink_probe.batch import EACH, ERRORS, BatchFailed, run_batch
+from netlink_probe.batch import ANSWER_COST, EACH, ERRORS, BatchFailed, run_batch
 from netlink_probe.codec import attribute as A
 from netlink_probe.codec import layouts as L
 from netlink_probe.rtnl import route
@@ -236,3 +236,12 @@ def test_silence_times_out(kernel, sock):
     kernel.handler = lambda req, k: []
     with pytest.raises(NetlinkTimeout):
         run_batch(sock, batch(1), timeout=0.01)
+
+
+def test_a_datagram_holds_no_more_requests_than_the_receive_queue_can_answer(kernel, sock):
+    """416 KiB of queue (the kernel's grant under the default rmem_max): 512 ACKs would overflow it (ENOBUFS)."""
+    kernel.options[C.SOL_SOCKET, C.SO_RCVBUF] = 425984
+    res = run_batch(sock, batch(600), acks=EACH)
+    size = len(codec.encode(*request(0)))
+    per = 425984 // (ANSWER_COST + size)
+    assert per < 512 and [len(g) for g in sent(kernel)] == [per, 600 - per] and res.acks == 600
