@@ -135,6 +135,7 @@ class Family:
     names: dict[int, str]
     halves: list[Half] = field(default_factory=list)
     listed_as: dict[int, int] = field(default_factory=dict)  # cmd -> the number its policy dump lists it under
+    unlisted: set[int] = field(default_factory=set)  # HASPOL ops whose per-op policy dump lists no op (pre-6.2)
 
     def op_name(self, cmd: int) -> str:
         """The YNL name of *cmd*, else 'cmd<N>'."""
@@ -154,6 +155,9 @@ def _family(ns: NetNS, info: genl.Family) -> Family:
         if not op.has_policy:
             continue
         mine = genl_policy.policy_dump(info.name, cmd, ns)
+        if not mine.ops:  # before 6.2 ctrl_dumppolicy_put_op skips a dump-only op with GENL_DONT_VALIDATE_DUMP
+            fam.unlisted.add(cmd)
+            continue
         ((listed, (do_idx, dump_idx)),) = mine.ops.items()  # one op asked, one listed
         fam.listed_as[cmd] = listed
         for kind, idx in (("do", do_idx), ("dump", dump_idx)):
