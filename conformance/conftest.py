@@ -11,3 +11,9 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from support.plugin import *  # noqa: E402,F401,F403  (fixtures and hooks, listed in support.plugin.__all__)
+from support.sampling import add_sampling  # noqa: E402
+
+
+def pytest_addoption(parser, pluginmanager):
+    """--sample-exhaustive (support/sampling.py)."""
+    add_sampling(parser, pluginmanager)

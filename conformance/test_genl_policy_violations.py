@@ -34,6 +34,8 @@ def _cases() -> list[Violation]:
 
 
 CASES = _cases()
+# --sample-exhaustive keeps one case per family and violation kind ('ethtool.rings-set.do.attr18.short')
+pytestmark = pytest.mark.exhaustive(group=lambda case_id: f"{case_id.split('.')[0]}.{case_id.rsplit('.', 1)[-1]}")
 
 
 @pytest.fixture(scope="module")
