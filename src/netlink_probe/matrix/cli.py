@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="refresh the private apt lists even if younger than a day")
     p.add_argument("--no-fast-python", dest="fast_python", action="store_false",
                    help="do not give the guest a page-cached 9p export of the Python prefix")
+    p.add_argument("--exhaustive-in-guests", action="store_true",
+                   help="run every case of the exhaustive matrices in guests too (default: one per behaviour "
+                        "class, --sample-exhaustive; the host always runs all)")
     p.add_argument("--full-diff", action="store_true",
                    help="print the whole diff report, not only its summary and changed lines")
     p.add_argument("--fail-on-test-failures", action="store_true",
@@ -155,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         print("kernel-matrix: --host-only and --no-host exclude each other", file=sys.stderr)
         return 2
     args.pytest_extra = shlex.split(args.pytest_args)
+    # guests pay ~20x per test under TCG: the exhaustive matrices run one case per class there
+    args.guest_extra = ([] if args.exhaustive_in_guests else ["--sample-exhaustive"]) + args.pytest_extra
     out = Path(args.out)
     if not out.is_absolute():
         out = Path.cwd() / out
@@ -198,6 +203,6 @@ def dry_run(args: argparse.Namespace, py: PythonInfo, out: Path, cache: Path,
                           args.cpus, args.memory, str(out), str(CHECKOUT), script, fast)
         print(f"{kver}: " + shlex.join(cmd))
         print(guest_script(str(CHECKOUT), suite_command(
-            py.executable, args.suite, f"{GUEST_OUT}/{kver}", True, args.pytest_extra),
+            py.executable, args.suite, f"{GUEST_OUT}/{kver}", True, args.guest_extra),
             kver, fast))
     return 0

@@ -82,7 +82,7 @@ def run_guest(args: argparse.Namespace, py: PythonInfo, vng: str, kver: str, kim
     _clear(out, label, (".junit.xml", ".profile.json", ".rc"))
     fast = fast_mount_paths(py.prefixes) if args.fast_python else []
     cmd = suite_command(py.executable, args.suite, f"{GUEST_OUT}/{label}", with_profile,
-                        args.pytest_extra)
+                        getattr(args, "guest_extra", args.pytest_extra))
     script_dir = Path(tempfile.mkdtemp(prefix="kernel-matrix-"))
     script = script_dir / f"{label}.sh"
     script.write_text(guest_script(str(CHECKOUT), cmd, label, fast))
