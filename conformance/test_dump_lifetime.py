@@ -15,6 +15,7 @@ import re
 import struct
 
 import pytest
+from support.expect import expect
 from support.raw_io import add_addresses, address_of, flat, msg, RawReader, start_dump
 
 from netlink_probe import NetlinkTimeout, Socket, codec
@@ -220,8 +221,13 @@ def test_queued_strict_dumps_with_a_bad_attribute_overrun_then_ebusy_then_each_d
     shape = _shape(events)
     dones = [e for e in events if e[0] == "DONE"]
     observe("dump.lifetime.queued_bad_dumps_sequence", shape)
-    observe("dump.lifetime.queued_bad_dumps_done_extack", [dones[0][1], dones[0][2], dones[0][3]] if dones else "none")
+    observe("dump.lifetime.queued_bad_dumps_done_extack",
+            [dones[0][1], dones[0][2] or "none", dones[0][3] or "none"] if dones else "none")
     assert events[0] == ("recv", "ENOBUFS")
-    assert {e[:3] for e in dones} == {("DONE", "EINVAL", BAD_OFFSET)} and events[-1][0] == "DONE"
+    expect({e[:3] for e in dones}, "dump.lifetime.queued_bad_dumps_done_extack").since(
+        "6.18", {("DONE", "EINVAL", BAD_OFFSET)}, unknown_from="6.2",
+        why="6.1 ends these dumps in DONE EINVAL without an extended ack (measured; the change lies between)").before(
+        {("DONE", "EINVAL", None)})
+    assert events[-1][0] == "DONE"
     assert {e[1] for e in events if e[0] == "ERROR"} <= {"ENOBUFS", "EBUSY"}
     assert re.sub(r"\+", "", shape) == "recv ENOBUFS, DONE EINVAL, ERROR ENOBUFS, ERROR EBUSY, DONE EINVAL"
