@@ -95,6 +95,9 @@ NDTMSG = Layout("struct ndtmsg")
 RTNEXTHOP = Layout("struct rtnexthop")
 FIB_RULE_HDR = Layout("struct fib_rule_hdr")
 BR_VLAN_MSG = Layout("struct br_vlan_msg")
+BR_PORT_MSG = Layout("struct br_port_msg")
+NHMSG = Layout("struct nhmsg")
+NETCONFMSG = Layout("struct netconfmsg")
 IFA_CACHEINFO = Layout("struct ifa_cacheinfo")
 NDA_CACHEINFO = Layout("struct nda_cacheinfo")
 NDT_CONFIG = Layout("struct ndt_config")
@@ -102,6 +105,6 @@ NDT_STATS = Layout("struct ndt_stats")
 IFLA_CACHEINFO = Layout("struct ifla_cacheinfo")
 RTA_CACHEINFO = Layout("struct rta_cacheinfo")
 
-__all__ = ["Layout", "BR_VLAN_MSG", "FIB_RULE_HDR", "GENLMSGHDR", "IFADDRMSG", "IFA_CACHEINFO", "IFINFOMSG",
-           "IFLA_CACHEINFO", "NDA_CACHEINFO", "NDMSG", "NDTMSG", "NDT_CONFIG", "NDT_STATS", "NLATTR",
+__all__ = ["Layout", "BR_PORT_MSG", "BR_VLAN_MSG", "FIB_RULE_HDR", "GENLMSGHDR", "IFADDRMSG", "IFA_CACHEINFO", "IFINFOMSG",
+           "IFLA_CACHEINFO", "NDA_CACHEINFO", "NDMSG", "NDTMSG", "NETCONFMSG", "NHMSG", "NDT_CONFIG", "NDT_STATS", "NLATTR",
            "NLMSGERR", "NLMSGHDR", "RTA_CACHEINFO", "RTGENMSG", "RTMSG", "RTNEXTHOP", "SOCKADDR_NL"]

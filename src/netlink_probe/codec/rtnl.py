@@ -33,6 +33,9 @@ _FAMILY_OF_BASE = {
     C.RTM_NEWNSID: ("nsid", L.RTGENMSG, "NETNSA_NONE"),
     C.RTM_NEWRULE: ("rule", L.FIB_RULE_HDR, "FRA_UNSPEC"),
     C.RTM_NEWVLAN: ("vlan", L.BR_VLAN_MSG, "BRIDGE_VLANDB_UNSPEC"),
+    C.RTM_NEWNEXTHOP: ("nexthop", L.NHMSG, "nexthop"),        # struct nhmsg + NHA_* (net/ipv4/nexthop.c)
+    C.RTM_NEWNETCONF: ("netconf", L.NETCONFMSG, "netconf"),   # struct netconfmsg + NETCONFA_* (devinet.c, addrconf.c)
+    C.RTM_NEWMDB: ("mdb", L.BR_PORT_MSG, "mdb"),               # struct br_port_msg + MDBA_* (net/bridge/br_mdb.c)
     # RTM_NEWMULTICAST (56) and RTM_NEWANYCAST (60) are newer than some headers; their replies carry an
     # ifaddrmsg and IFA_* (inet6_fill_ifmcaddr / inet6_fill_ifacaddr, net/ipv6/addrconf.c)
     C.RTM_GETMULTICAST - 2: ("multicast", L.IFADDRMSG, "IFA_UNSPEC"),

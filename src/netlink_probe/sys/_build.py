@@ -35,6 +35,8 @@ HEADERS = """
 #include <linux/if_arp.h>
 #include <linux/fib_rules.h>
 #include <linux/if_bridge.h>
+#include <linux/nexthop.h>
+#include <linux/netconf.h>
 #include <linux/neighbour.h>
 #include <linux/net_namespace.h>
 #include <linux/veth.h>
@@ -105,6 +107,10 @@ struct rtmsg { unsigned char rtm_family; unsigned char rtm_dst_len; unsigned cha
 struct fib_rule_hdr { uint8_t family; uint8_t dst_len; uint8_t src_len; uint8_t tos; uint8_t table; uint8_t res1;
                       uint8_t res2; uint8_t action; uint32_t flags; };
 struct br_vlan_msg { uint8_t family; uint8_t reserved1; uint16_t reserved2; uint32_t ifindex; };
+struct br_port_msg { uint8_t family; uint32_t ifindex; };
+struct nhmsg { unsigned char nh_family; unsigned char nh_scope; unsigned char nh_protocol; unsigned char resvd;
+               unsigned int nh_flags; };
+struct netconfmsg { unsigned char ncm_family; };
 struct rtnexthop { unsigned short rtnh_len; unsigned char rtnh_flags; unsigned char rtnh_hops; int rtnh_ifindex; };
 struct ndmsg { uint8_t ndm_family; uint8_t ndm_pad1; uint16_t ndm_pad2; int32_t ndm_ifindex; uint16_t ndm_state;
                uint8_t ndm_flags; uint8_t ndm_type; };
