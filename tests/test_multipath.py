@@ -119,6 +119,9 @@ class _FakeDump:
     def all(self):
         return self.messages
 
+    def __iter__(self):  # show.objects streams a dump by iterating it
+        return iter(self.messages)
+
 
 class _FakeRtnl:
     """Rtnl answering the link dump with nothing and the route dump with the one route under test."""

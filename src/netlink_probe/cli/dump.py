@@ -101,7 +101,13 @@ def run(args: argparse.Namespace) -> int:
     palette = palette_for(args)
     ns = open_netns(args.netns)
     try:
-        if args.json or args.json_lines:
+        if (args.json or args.json_lines) and args.what == "routes" and not (filters or args.details or args.stats):
+            from ..iproute2.fast_routes import write_routes  # the fast path: the same bytes, per datagram
+            from ..iproute2.names import table_id
+            from ..iproute2.stream import JsonStream as RouteStream
+            with RouteStream(lines=args.json_lines) as rout:
+                write_routes(ns, rout, family=family, table=table_id(query.table))
+        elif args.json or args.json_lines:
             objs = _objects(args.what, ns, query)
             first = list(itertools.islice(objs, 1))  # filter refusals come before any output, as ip's
             with JsonStream(lines=args.json_lines) as out:

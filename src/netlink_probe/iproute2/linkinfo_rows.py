@@ -66,10 +66,12 @@ def render(rows: tuple[Row, ...], data: Any, links: Links) -> dict[str, Any]:
 
 # -- readers ip uses again and again ----------------------------------------------------
 def same(v: Any, _: Links) -> Any:
+    """The decoded value as it is (ip's print_uint/print_string of the attribute)."""
     return v
 
 
 def boolean(v: Any, _: Links) -> bool:
+    """true/false (ip's print_bool of a u8 flag attribute)."""
     return bool(v)
 
 
@@ -89,14 +91,17 @@ def c_hex(v: int) -> str:
 
 
 def hex0x(v: Any, _: Links) -> str:
+    """'0x1f' (ip's "%#x")."""
     return c_hex(v)
 
 
 def hex_if_set(v: Any, _: Links) -> Any:
+    """'0x1f', or nothing printed when the value is 0."""
     return c_hex(v) if v else ABSENT
 
 
 def nonzero(v: Any, _: Links) -> Any:
+    """The value, or nothing printed when it is 0 (ip's `if (val)` guards)."""
     return v if v else ABSENT
 
 
