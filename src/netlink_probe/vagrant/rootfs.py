@@ -31,9 +31,10 @@ SUITE = "bookworm"
 #: What the guest needs beyond minbase: an init, ssh and sudo for Vagrant, rsync for the synced
 #: folder, the suite's Python dependencies as Debian has them (the host-built abi3 binding only
 #: needs cffi's backend at run time: no compiler in the guest), the suite's oracles, DHCP and
-#: initramfs-tools (run in the chroot on the host, never in the guest).
+#: initramfs-tools (run in the chroot on the host, never in the guest).  netbase: /etc/protocols
+#: (`ip rule add ipproto tcp` resolves names with getprotobyname; minbase lacks it).
 PACKAGES = (
-    "systemd-sysv", "udev", "openssh-server", "sudo", "rsync", "procps",
+    "systemd-sysv", "udev", "openssh-server", "sudo", "rsync", "procps", "netbase",
     "python3", "python3-cffi-backend", "python3-pytest", "python3-pytest-xdist",
     "python3-hypothesis", "python3-pip",
     "iproute2", "kmod", "ifupdown", "isc-dhcp-client", "initramfs-tools",
