@@ -30,6 +30,7 @@ from ... import constants as C
 from ..attribute import NLA_TYPE_MASK, Attrs
 from ..buffer import Buffer
 from ..depth import deeper
+from ..errors import DecodeError
 from . import space as lookup_space
 from .model import Field, Space
 
@@ -364,7 +365,10 @@ def _struct_then_attrs(f: Field, buf: Buffer, start: int, end: int, family: int,
     d = _struct(f, mv[start: start + size])
     after = start + ((size + 3) & ~3)  # the attributes start NLA_ALIGNed after the struct
     if isinstance(d, dict) and after < end:
-        d["attrs"] = decode_attrs(Attrs(buf, after, end), f.space, family=family, depth=depth)
+        try:
+            d["attrs"] = decode_attrs(Attrs(buf, after, end), f.space, family=family, depth=depth)
+        except DecodeError:  # not attributes after all: kept as the plain struct reading keeps them
+            d["_trailing"] = bytes(mv[start + size:end]).hex()
     return d
 
 
