@@ -68,6 +68,11 @@ ALLOWLIST: list[Allow] = [
     Allow("neither-decodes-multicast", "decode", "class", mtype="56",
           reason="RTM_NEWMULTICAST (56, Linux 6.x: multicast address notifications) is newer than both the "
                  "6.1 UAPI headers netlink_probe is built from and pyroute2 0.9.7: neither side decodes it"),
+    *(Allow("pyroute2-ipmr-addresses", "value", name, mtype="RTM_*ROUTE",
+            reason=f"multicast routes (rtm_family RTNL_FAMILY_IPMR, 128) carry {name} as an in_addr "
+                   "(nla_put_in_addr in ipmr_fill_mroute, net/ipv4/ipmr.c); pyroute2 0.9.7's address decoder "
+                   "raises 'socket family not supported' for family 128 and leaves the raw attribute")
+      for name in ("RTA_SRC", "RTA_DST")),
     Allow("neither-decodes-nexthop", "decode", "class", mtype="RTM_*NEXTHOP",
           reason="neither codec/rtnl.py nor pyroute2 0.9.7's MarshalRtnl has a class for RTM_NEWNEXTHOP "
                  "(struct nhmsg + NHA_*): nothing to compare (netlink_probe gap, no pyroute2 reference)"),
