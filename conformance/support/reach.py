@@ -22,6 +22,8 @@ controller before the profile is written, and prints the not-reached list after 
 """
 from __future__ import annotations
 
+import functools
+
 import re
 import struct
 from collections.abc import Iterable
@@ -88,10 +90,14 @@ class SentRequests:
         """Wrap calls.sendto/sendmsg until *mp* is undone."""
         sendto, sendmsg = calls.sendto, calls.sendmsg
 
+        # functools.wraps: the wrappers keep the library's names and docstrings (docs/api.md is generated
+        # from the live module, also by tests running in this session)
+        @functools.wraps(sendto)
         def tapped_sendto(fd: int, data: bytes, pid: int = 0, groups: int = 0, flags: int = 0) -> int:
             self.note(fd, bytes(data), pid, groups)
             return sendto(fd, data, pid, groups, flags)
 
+        @functools.wraps(sendmsg)
         def tapped_sendmsg(fd: int, chunks: list[bytes], pid: int = 0, groups: int = 0, flags: int = 0) -> int:
             self.note(fd, b"".join(bytes(c) for c in chunks), pid, groups)
             return sendmsg(fd, chunks, pid, groups, flags)
