@@ -19,6 +19,7 @@ from typing import Any, TextIO, TypeAlias
 from .. import constants as C
 from ..iproute2.color import COLOR_CHOICES, PLAIN, Palette, choose
 from ..iproute2.names import table_id
+from ..iproute2.stream import JsonStream, jsonable
 from ..kernel_info import MAX_LINKS
 from ..netns import NamespaceError, NetNS
 from .errors import EXIT_REFUSED, EXIT_USAGE, CliError, refusal
@@ -230,62 +231,10 @@ def print_json(obj: object, *, stream: TextIO | None = None, lines: bool = False
     """Write *obj* as JSON (one compact line with lines=True, for streams)."""
     stream = stream or sys.stdout
     if lines:
-        stream.write(json.dumps(obj, separators=(",", ":"), default=_jsonable) + "\n")
+        stream.write(json.dumps(obj, separators=(",", ":"), default=jsonable) + "\n")
     else:
-        stream.write(json.dumps(obj, indent=2, default=_jsonable) + "\n")
+        stream.write(json.dumps(obj, indent=2, default=jsonable) + "\n")
     stream.flush()
-
-
-class JsonStream:
-    """Writes objects as they come: a JSON array (``[``, the objects, ``]``) laid out byte for byte as
-    `print_json` lays out the whole list, or with *lines* one compact object per line (JSON Lines).
-
-    Use as a context manager: the array is closed (``]``, or ``[]`` when nothing came) on exit, also
-    when the producer fails half-way, so what was printed stays valid JSON up to the error line.
-    """
-
-    def __init__(self, stream: TextIO | None = None, *, lines: bool = False) -> None:
-        self.stream = stream or sys.stdout
-        self.lines = lines
-        self.count = 0
-
-    def __enter__(self) -> JsonStream:
-        return self
-
-    def write(self, obj: object) -> None:
-        """Write one object (and flush a terminal, so a reader sees it at once)."""
-        if self.lines:
-            self.stream.write(json.dumps(obj, separators=(",", ":"), default=_jsonable) + "\n")
-        else:
-            body = json.dumps(obj, indent=2, default=_jsonable).replace("\n", "\n  ")
-            self.stream.write(("[\n  " if self.count == 0 else ",\n  ") + body)
-        self.count += 1
-        if self.lines or _is_tty(self.stream):
-            self.stream.flush()
-
-    def close(self) -> None:
-        """End the array (nothing to end for JSON Lines) and flush."""
-        if not self.lines:
-            self.stream.write("[]\n" if self.count == 0 else "\n]\n")
-        self.stream.flush()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _is_tty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError, OSError):
-        return False
-
-
-def _jsonable(v: object) -> str | list[Any]:
-    if isinstance(v, (bytes, bytearray, memoryview)):
-        return bytes(v).hex()
-    if isinstance(v, (set, frozenset, tuple)):
-        return list(v)
-    raise TypeError(f"not JSON serialisable: {type(v).__name__}")
 
 
 __all__ = ["FAMILIES", "GROUP_MAX", "JsonStream", "TABLE_MAX", "add_color_option", "complete_netns", "count", "count_arg",

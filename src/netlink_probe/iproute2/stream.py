@@ -22,8 +22,8 @@ _COMPACT = (",", ":")
 def element_text(obj: Any, lines: bool = False) -> str:
     """The text of *obj* as an element: indented at the array's first level, or one compact line (no newline)."""
     if lines:
-        return json.dumps(obj, separators=_COMPACT, default=_jsonable)
-    return "  " + json.dumps(obj, indent=2, default=_jsonable).replace("\n", "\n  ")
+        return json.dumps(obj, separators=_COMPACT, default=jsonable)
+    return "  " + json.dumps(obj, indent=2, default=jsonable).replace("\n", "\n  ")
 
 
 class JsonStream:
@@ -92,7 +92,7 @@ class JsonStream:
         self.close()
 
 
-def _jsonable(v: object) -> str | list[Any]:
+def jsonable(v: object) -> str | list[Any]:
     """What ``cli._common.print_json`` makes of values json cannot write: bytes as hex, sets and tuples as lists."""
     if isinstance(v, (bytes, bytearray, memoryview)):
         return bytes(v).hex()
@@ -101,4 +101,4 @@ def _jsonable(v: object) -> str | list[Any]:
     raise TypeError(f"not JSON serialisable: {type(v).__name__}")
 
 
-__all__ = ["JsonStream", "element_text"]
+__all__ = ["JsonStream", "element_text", "jsonable"]
