@@ -51,8 +51,11 @@ DENYLIST: dict[str, str] = {
 # Op halves whose validation is liberal (GENL_DONT_VALIDATE_STRICT in the op's .validate, found by
 # experiment and read in the source): unknown types are skipped, fixed-size ints only need their minimum
 # length, nests need no NLA_F_NESTED.  (family, op name or None for every op, "do"/"dump") -> source.
-LIBERAL: dict[tuple[str, str | None, str], str] = {
-    ("nlctrl", "getfamily", "do"): "net/netlink/genetlink.c genl_ctrl_ops: GENL_DONT_VALIDATE_STRICT",
+# Keyed by command NUMBER (the kernel's uapi enum), not the YNL name: the names need the linux-source
+# tree, which a run may not have (then ops are named 'cmd<N>').
+LIBERAL: dict[tuple[str, int | None, str], str] = {
+    ("nlctrl", 3, "do"):  # CTRL_CMD_GETFAMILY
+    "net/netlink/genetlink.c genl_ctrl_ops: GENL_DONT_VALIDATE_STRICT",
     ("tcp_metrics", None, "do"): "net/ipv4/tcp_metrics.c tcp_metrics_nl_ops: GENL_DONT_VALIDATE_STRICT",
     ("SEG6", None, "do"): "net/ipv6/seg6.c seg6_genl_ops: GENL_DONT_VALIDATE_STRICT",
     ("IOAM6", None, "do"): "net/ipv6/ioam6.c ioam6_genl_ops: GENL_DONT_VALIDATE_STRICT",
@@ -66,12 +69,12 @@ UNKNOWN_TYPE = 0x3FFF  # NLA_TYPE_MASK: above every policy's maxtype (which the 
 # an NLA_UNSPEC entry, which netlink_policy_dump_write skips, so only an experiment finds it (strict
 # validation then answers "Unsupported attribute", validate_nla's NL_VALIDATE_UNSPEC check).  ethtool's
 # *_set and tsinfo policies are arrays up to ETHTOOL_A_*_MAX whose reply-only tail stays NLA_UNSPEC.
-HIDDEN_UNSPEC: dict[tuple[str, str, str], str] = {
-    ("ethtool", "rings-set", "do"): "ethnl_rings_set_policy[ETHTOOL_A_RINGS_HDS_THRESH + 1]",
-    ("ethtool", "pause-set", "do"): "ethnl_pause_set_policy[ETHTOOL_A_PAUSE_TX + 1 .. STATS_SRC]",
-    ("ethtool", "tsinfo-get", "do"): "ethnl_tsinfo_get_policy[ETHTOOL_A_TSINFO_HWTSTAMP_PROVIDER + 1]",
-    ("ethtool", "tsinfo-get", "dump"): "ethnl_tsinfo_get_policy[ETHTOOL_A_TSINFO_HWTSTAMP_PROVIDER + 1]",
-    ("ethtool", "mm-set", "do"): "ethnl_mm_set_policy[ETHTOOL_A_MM_MAX + 1]",
+HIDDEN_UNSPEC: dict[tuple[str, int, str], str] = {  # by command number, as LIBERAL
+    ("ethtool", 16, "do"): "ETHTOOL_MSG_RINGS_SET: ethnl_rings_set_policy[ETHTOOL_A_RINGS_HDS_THRESH + 1]",
+    ("ethtool", 22, "do"): "ETHTOOL_MSG_PAUSE_SET: ethnl_pause_set_policy[ETHTOOL_A_PAUSE_TX + 1 .. STATS_SRC]",
+    ("ethtool", 25, "do"): "ETHTOOL_MSG_TSINFO_GET: ethnl_tsinfo_get_policy[..._HWTSTAMP_PROVIDER + 1]",
+    ("ethtool", 25, "dump"): "ETHTOOL_MSG_TSINFO_GET: ethnl_tsinfo_get_policy[..._HWTSTAMP_PROVIDER + 1]",
+    ("ethtool", 43, "do"): "ETHTOOL_MSG_MM_SET: ethnl_mm_set_policy[ETHTOOL_A_MM_MAX + 1]",
 }
 _MAX = {"u8": 0xFF, "u16": 0xFFFF, "u32": 0xFFFFFFFF, "u64": (1 << 64) - 1, "uint": (1 << 64) - 1,
         "s8": 0x7F, "s16": 0x7FFF, "s32": 0x7FFFFFFF, "s64": (1 << 63) - 1, "sint": (1 << 63) - 1}
@@ -117,12 +120,12 @@ class Half:
     @property
     def liberal(self) -> str | None:
         """Why this half validates liberally (LIBERAL), or None: strict."""
-        return LIBERAL.get((self.family, self.name, self.kind)) or LIBERAL.get((self.family, None, self.kind))
+        return LIBERAL.get((self.family, self.op.cmd, self.kind)) or LIBERAL.get((self.family, None, self.kind))
 
     @property
     def hidden_unspec(self) -> bool:
         """Whether the attribute above the highest published one is an unpublished NLA_UNSPEC (HIDDEN_UNSPEC)."""
-        return (self.family, self.name, self.kind) in HIDDEN_UNSPEC
+        return (self.family, self.op.cmd, self.kind) in HIDDEN_UNSPEC
 
 
 @dataclass
