@@ -33,8 +33,10 @@ def wheelhouse_satisfied(wheelhouse: Path) -> bool:
     return True
 
 
-def ensure_wheelhouse(wheelhouse: Path, python: str = sys.executable) -> None:
-    """pip download the WHEEL_REQUIREMENTS into *wheelhouse* unless already there."""
+def ensure_wheelhouse(wheelhouse: Path, python: str | None = None) -> None:
+    """pip download the WHEEL_REQUIREMENTS into *wheelhouse* unless already there (with *python*'s pip;
+    default this interpreter)."""
+    python = python or sys.executable
     if wheelhouse_satisfied(wheelhouse):
         return
     wheelhouse.mkdir(parents=True, exist_ok=True)
