@@ -213,6 +213,9 @@ def observed_of(where: str, info) -> list:
             -1 if x.miss_type is None else x.miss_type, x.policy is not None]
 
 
+# --sample-exhaustive (guests, ~7 s a cell under TCG): one request type per (variant, mode), e.g.
+# 'getlink_dump-unknown_attr-strict' stands for every '*-unknown_attr-strict' cell
+@pytest.mark.exhaustive(group=lambda case_id: case_id.split("-", 1)[-1])
 @pytest.mark.parametrize("strict", [True, False], ids=["strict", "lax"])
 @pytest.mark.parametrize("request_name,variant", cell_params())
 def test_get_request_answers_per_strict_checking(netns, rt, request_name, variant, strict, observe):
