@@ -35,6 +35,7 @@ from netlink_probe import KernelError, NetNS, NetlinkError, Socket
 from netlink_probe import constants as C
 from netlink_probe.codec import layouts as L
 from netlink_probe.codec.message import Message
+from netlink_probe.genl_policy import parse_ops
 from netlink_probe.pytest_plugin import record
 from netlink_probe.sys import calls
 
@@ -144,16 +145,10 @@ def genl_ops(ns: NetNS) -> dict[tuple[str, int], list[str]]:
 
 
 def _family_ops(m: Message) -> tuple[str, int, list[str]]:
+    """(name, id, ["<cmd>.do", "<cmd>.dump", ...]) of one CTRL_CMD_NEWFAMILY message (genl_policy.parse_ops)."""
     a = m.attrs(L.GENLMSGHDR.size)
-    ops: list[str] = []
-    nest = a.nested(C.CTRL_ATTR_OPS)
-    for item in (nest if nest is not None else ()):
-        op = item.nested()
-        cmd, flags = op.u32(C.CTRL_ATTR_OP_ID), op.u32(C.CTRL_ATTR_OP_FLAGS, 0)
-        if cmd is None:
-            continue
-        ops += [f"{cmd}.do"] if flags & C.GENL_CMD_CAP_DO else []
-        ops += [f"{cmd}.dump"] if flags & C.GENL_CMD_CAP_DUMP else []
+    ops = [f"{cmd}.{half}" for cmd, op in parse_ops(m).items()
+           for half, has in (("do", op.do), ("dump", op.dump)) if has]
     return a.str(C.CTRL_ATTR_FAMILY_NAME, ""), a.u16(C.CTRL_ATTR_FAMILY_ID, 0), ops
 
 
