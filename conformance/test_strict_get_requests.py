@@ -203,8 +203,30 @@ EXPECTED: dict[tuple[str, str], tuple[list, list]] = {
     ('getaddrlabel_dump', 'unsupported_filter'): (['done', 'EINVAL', 'ipv6: Invalid data after header for address label dump request', -1, -1, False],
         ['done', 'ok', 'none', -1, -1, False]),
 }
-# cells where older kernels answer differently: (request, variant, strict) -> (since, why, older answer)
-OLDER: dict[tuple[str, str, bool], tuple[str, str, list]] = {}
+
+
+def older_answers(request_name: str, variant: str, strict: bool, value: list) -> list[tuple[str, str, list]]:
+    """How kernels before each change answer this cell: [(since, why, answer before it)], newest change first.
+
+    Each rule rewrites the answer of the kernels after it; measured on 5.10 and 6.1."""
+    rules: list[tuple[str, str, list]] = []
+    cur = value
+    if request_name == "getlink_dump" and variant == "wrong_length" and not strict:
+        # rtnl_dumpit with RTNL_FLAG_DUMP_SPLIT_NLM_DONE does not call rtnl_dump_ifinfo again for the pass
+        # that writes DONE; before, the dumpit ran once more there and its lax parse set the message again
+        cur = cur[:2] + ["Attribute failed policy validation"] + cur[3:]
+        rules.append(("6.10", "rtnl_dumpit: RTNL_FLAG_DUMP_SPLIT_NLM_DONE", cur))
+    if cur[0] == "done" and (cur[3] != -1 or cur[5]):
+        # 8af4f60472fc "netlink: support all extack types in dumps": before, netlink_dump_done put
+        # NLMSGERR_ATTR_MSG only, without the offset and the policy
+        cur = cur[:3] + [-1, -1, False]
+        rules.append(("6.10", "netlink_dump_done: netlink_ack_tlv_fill", cur))
+    if request_name == "getmdb_dump" and cur[2].startswith("Filtering by device index"):
+        # the MDB handlers moved from net/bridge/br_mdb.c (br_mdb_valid_dump_req, NL_SET_ERR_MSG_MOD) to
+        # net/core/rtnetlink.c (rtnl_mdb_valid_dump_req, NL_SET_ERR_MSG: no module prefix)
+        cur = cur[:2] + ["bridge: " + cur[2]] + cur[3:]
+        rules.append(("6.4", "rtnl_mdb_valid_dump_req", cur))
+    return rules
 
 
 def observed_of(where: str, info) -> list:
@@ -231,8 +253,8 @@ def test_get_request_answers_per_strict_checking(netns, rt, request_name, varian
     if (request_name, variant) not in EXPECTED:
         pytest.fail(f"{key}: no expectation stated for {observed!r}")
     value = EXPECTED[(request_name, variant)][0 if strict else 1]
-    older = OLDER.get((request_name, variant, strict))
-    if older:
-        expect(observed, key).since(older[0], value, why=older[1]).before(older[2])
-    else:
-        expect(observed, key).before(value, why="the validator named in the module docstring")
+    e = expect(observed, key)
+    for since, why, older in older_answers(request_name, variant, strict, value):
+        e = e.since(since, value, why=why)
+        value = older
+    e.before(value, why="the validator named in the module docstring")
