@@ -17,6 +17,7 @@ import sys
 import threading
 
 import pytest
+from support.cli_fork import run_cli
 
 import netlink_probe
 from netlink_probe import Socket
@@ -114,8 +115,7 @@ def test_other_files_are_refused_by_what_they_are(path, why):
 @pytest.mark.parametrize("command", [["dump", "links"], ["monitor", "--group", "1", "--timeout", "1"]])
 def test_cli_refuses_a_fifo_as_netns_in_one_line(fifo, command):
     """The command through NetNS.open: one line naming the FIFO, exit status 2, at once."""
-    p = subprocess.run([sys.executable, "-m", "netlink_probe", *command, "--netns", fifo], capture_output=True,
-                       text=True, timeout=30, env=ENV)
+    p = run_cli([*command, "--netns", fifo], timeout=30)
     assert p.returncode == 2
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in p.stderr

@@ -8,12 +8,10 @@ family, whose "mgmt" group announces new devices, arrived in 6.5).
 from __future__ import annotations
 
 import errno
-import os
-import subprocess
-import sys
 
 import pytest
-from support.monitor import REPO, Monitor
+from support.cli_fork import run_cli
+from support.monitor import Monitor
 from support.probes import genl_groups
 
 from netlink_probe import KernelError, Socket, genl, rtnl
@@ -21,7 +19,6 @@ from netlink_probe import constants as C
 from netlink_probe.codec import attribute as A
 from netlink_probe.codec import layouts as L
 
-ENV = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
 
 
 def controller_answer(ns, name: str) -> genl.Family:
@@ -69,8 +66,7 @@ def test_monitor_joins_nlctrl_notify_by_name(netns):
                                          ("nlctrl:np-no-such-group", "its groups: notify")])
 def test_monitor_refuses_unknown_generic_netlink_names_as_bad_use(netns, spec, needle):
     """ctrl_dumpfamily lists what exists: an unknown family or group is bad use (exit 2), named in one line."""
-    p = subprocess.run([sys.executable, "-m", "netlink_probe", "monitor", "--group", spec, "--netns", netns.path,
-                        "--timeout", "0"], capture_output=True, text=True, timeout=60, env=ENV)
+    p = run_cli(["monitor", "--group", spec, "--netns", netns.path, "--timeout", "0"])
     lines = p.stderr.strip().splitlines()
     assert p.returncode == 2 and len(lines) == 1 and needle in lines[0], p.stderr
 

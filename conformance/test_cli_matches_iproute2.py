@@ -12,28 +12,21 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
-import subprocess
-import sys
 import time
 
 import pytest
+from support.cli_fork import run_cli
 from support.compare import pair_up
 from support.iproute2 import have_ip, ip, ip_json
 from support.linkwatch import settle
 
-import netlink_probe
 from netlink_probe import rtnl
 from netlink_probe.netns import entered
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(netlink_probe.__file__)))
 
 
 def cli_json(ns, *args: str):
     """`python3 -m netlink_probe ARGS --netns <ns path> --json`, parsed."""
-    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    p = subprocess.run([sys.executable, "-m", "netlink_probe", *args, "--netns", ns.path, "--json"],
-                       capture_output=True, text=True, timeout=60, env=env)
+    p = run_cli([*args, "--netns", ns.path, "--json"])
     assert p.returncode == 0, f"netlink-probe {' '.join(args)} failed ({p.returncode}): {p.stderr.strip()}"
     return json.loads(p.stdout)
 
@@ -155,9 +148,9 @@ def test_dump_neigh_json_matches_ip_neigh(topology):
 def test_dump_links_readable_output_lists_every_link_like_ip(topology):
     """rtnl_fill_ifinfo: the readable form has ip's first line per link: "N: name[@peer]: <FLAGS> mtu M"."""
     theirs = ip_json(topology, "link", "show")
-    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    out = subprocess.run([sys.executable, "-m", "netlink_probe", "dump", "links", "--netns", topology.path],
-                         capture_output=True, text=True, timeout=60, env=env, check=True).stdout
+    p = run_cli(["dump", "links", "--netns", topology.path])
+    assert p.returncode == 0, p.stderr
+    out = p.stdout
     firsts = [line for line in out.splitlines() if not line.startswith(" ")]
     assert len(firsts) == len(theirs)
     for line, link in zip(firsts, theirs):
@@ -168,9 +161,7 @@ def test_dump_links_readable_output_lists_every_link_like_ip(topology):
 
 def cli_text(ns, *args: str) -> str:
     """`python3 -m netlink_probe ARGS --netns <ns path>` (readable output, no colour), its stdout."""
-    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    p = subprocess.run([sys.executable, "-m", "netlink_probe", *args, "--netns", ns.path, "--color", "never"],
-                       capture_output=True, text=True, timeout=60, env=env)
+    p = run_cli([*args, "--netns", ns.path, "--color", "never"])
     assert p.returncode == 0, f"netlink-probe {' '.join(args)} failed ({p.returncode}): {p.stderr.strip()}"
     return p.stdout
 

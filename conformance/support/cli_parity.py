@@ -19,21 +19,17 @@ six failed tries fail the test with the differences.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
 from typing import Any
 
 import pytest
 
-import netlink_probe
-
+from .cli_fork import run_cli
 from .iproute2 import have_ip
 
 __all__ = ["VOLATILE_KEYS", "cli", "cli_json", "compare", "parity", "tool", "tool_json", "tool_text"]
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(netlink_probe.__file__)))
 VOLATILE_KEYS = frozenset({"hello_timer", "tcn_timer", "topology_change_timer", "gc_timer", "hold_timer",
                            "message_age_timer", "forward_delay_timer", "used", "confirmed", "updated", "timer"})
 _VOLATILE_PARENTS = frozenset({"stats64", "stats"})
@@ -61,10 +57,8 @@ def tool_text(ns: Any, argv: list[str]) -> list[str]:
 
 
 def cli(ns: Any, *args: str) -> subprocess.CompletedProcess:
-    """`python3 -m netlink_probe ARGS --netns <ns path>`, captured."""
-    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.run([sys.executable, "-m", "netlink_probe", *args, "--netns", ns.path], capture_output=True,
-                          text=True, timeout=60, env=env)
+    """`netlink-probe ARGS --netns <ns path>`, captured (forked: support/cli_fork.py)."""
+    return run_cli([*args, "--netns", ns.path], timeout=60)
 
 
 def cli_json(ns: Any, *args: str) -> Any:
