@@ -37,7 +37,7 @@ from .progress import say
 from .report import add_slowdowns, overall_exit, print_summary, render_reports, write_summary
 from .runs import host_label, run_guest_retrying, run_host
 from .sources import DEFAULT_KEYRING
-from .suite import DEFAULT_SUITE, PythonInfo, find_python, suite_command, supports_profile
+from .suite import DEFAULT_SUITE, PythonInfo, find_python, suite_command, supports_profile, warm_bytecode
 from .vm import GUEST_OUT, choose_accel, fast_mount_paths, find_vng, guest_script, vng_command
 
 __all__ = ["build_parser", "main"]
@@ -114,6 +114,8 @@ def _setup(args: argparse.Namespace, out: Path, cache: Path, kernels: list[str])
         print("kernel-matrix: this checkout's pytest has no --profile option; "
               "running without profiles", file=sys.stderr)
     vng = find_vng(py, args.vng) if kernels else None
+    if kernels:
+        warm_bytecode(py.executable, args.suite)
     apt = None
     if kernels and not args.offline:
         apt = Apt(cache, args.mirror, args.security_mirror, args.keyring)
