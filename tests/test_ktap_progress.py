@@ -70,14 +70,17 @@ def test_progress_lines_give_an_eta_from_the_mean_test_time():
     now[0] = 2.0
     p.finished("a", False)
     p.finished("a", False)  # a second report of the same test does not count
+    now[0] = 2.3
+    p.finished("c", False)  # throttled: less than a second after the last line
     now[0] = 2.5
-    p.finished("b", True)   # throttled: less than a second after the last line
+    p.finished("b", True)   # a failure is never throttled, and names the test
     p.write(force=True)
     lines = [parse_progress_line(ln) for ln in out.getvalue().splitlines()]
     assert lines[0] == {"done": 0, "total": 4, "failed": 0, "elapsed_s": 0.0, "eta_s": None}
     assert lines[1] == {"done": 1, "total": 4, "failed": 0, "elapsed_s": 2.0, "eta_s": 6}
-    assert lines[-1] == {"done": 2, "total": 4, "failed": 1, "elapsed_s": 2.5, "eta_s": 2}
-    assert len(lines) == 3
+    assert lines[2] == {"done": 3, "total": 4, "failed": 1, "elapsed_s": 2.5, "eta_s": 1, "failed_test": "b"}
+    assert lines[-1] == {"done": 3, "total": 4, "failed": 1, "elapsed_s": 2.5, "eta_s": 1}
+    assert len(lines) == 4
 
 
 @pytest.mark.parametrize("line", ["", "@@netlink-probe-progress", f"{MARK} {{bad", f"{MARK} [1]", "..F [ 3/9]"])

@@ -182,6 +182,8 @@ def test_progress_counter_follows_the_plugins_progress_lines_split_anywhere():
     assert (p.done, p.total, p.failed, p.eta_s) == (8, 20, 1, 6)
     p.feed("@@netlink-probe-progress {damaged\n", 2)
     assert (p.done, p.total) == (8, 20)
+    p.feed('@@netlink-probe-progress {"done": 9, "total": 20, "failed": 2, "failed_test": "t.py::test_x"}\n', 2)
+    assert p.failed_tests == ["t.py::test_x"] and p.failed == 2
 
 
 def test_progress_counter_keeps_each_streams_partial_line_apart():

@@ -44,6 +44,7 @@ class ProgressCounter:
         self.failed = 0
         self.eta_s: float | None = None
         self.booted_at: float | None = None  # guest uptime when the guest script started
+        self.failed_tests: list[str] = []  # as the plugin names them, in the order they failed
         self._partial: dict[int, str] = {}
 
     def feed(self, text: str, stream: int = 1) -> bool:
@@ -67,6 +68,8 @@ class ProgressCounter:
         self.failed = int(p.get("failed") or 0)
         self.total = p.get("total") if isinstance(p.get("total"), int) else self.total
         self.eta_s = p.get("eta_s") if isinstance(p.get("eta_s"), (int, float)) else None
+        if isinstance(p.get("failed_test"), str):
+            self.failed_tests.append(p["failed_test"])
 
 
 class _Announcer:
@@ -78,8 +81,12 @@ class _Announcer:
         self.announced_total = False
         self.announced_boot = False
         self.reported_done = -1
+        self.reported_failures = 0
 
     def update(self, counter: ProgressCounter, now: float) -> None:
+        for nodeid in counter.failed_tests[self.reported_failures:]:
+            say(self.label, f"FAILED {nodeid}")
+        self.reported_failures = len(counter.failed_tests)
         if counter.booted_at is not None and not self.announced_boot:
             self.announced_boot = True
             say(self.label, f"booted ({now - self.start:.0f} s; guest uptime {counter.booted_at:.1f} s)")

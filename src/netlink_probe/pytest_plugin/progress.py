@@ -6,7 +6,9 @@ standard error and at most once a second plus once at the end::
     @@netlink-probe-progress {"done": 72, "total": 493, "failed": 0, "elapsed_s": 31.2, "eta_s": 182}
 
 so a driver (the kernel matrix, a CI job) follows a run without scraping
-pytest's terminal output.  The ETA is the mean time per finished test times
+pytest's terminal output.  A failure writes a line at once, naming the test
+(``"failed_test": "conformance/test_x.py::test_y"``): a run killed at its
+timeout, which never prints pytest's summary, still says what failed.  The ETA is the mean time per finished test times
 the tests left: rough on a suite whose slow tests cluster, honest about it
 (``null`` until a test has finished).
 """
@@ -48,7 +50,7 @@ class ProgressLines:
         self._finished.add(nodeid)
         self.done += 1
         self.failed += failed
-        self.write()
+        self.write(force=failed, failed_test=nodeid if failed else None)
 
     def snapshot(self) -> dict[str, Any]:
         """The current line's values."""
@@ -59,11 +61,14 @@ class ProgressLines:
         return {"done": self.done, "total": self.total, "failed": self.failed,
                 "elapsed_s": round(elapsed, 1), "eta_s": eta}
 
-    def write(self, force: bool = False) -> None:
+    def write(self, force: bool = False, failed_test: str | None = None) -> None:
         """One progress line, unless one was written less than *every* seconds ago (and not forced)."""
         now = self.clock()
         if not force and now - self._last < self.every:
             return
         self._last = now
-        self.stream.write(format_progress_line(self.snapshot()) + "\n")
+        values = self.snapshot()
+        if failed_test is not None:
+            values["failed_test"] = failed_test
+        self.stream.write(format_progress_line(values) + "\n")
         self.stream.flush()
