@@ -15,6 +15,7 @@ from captured import datagrams
 
 from netlink_probe import DecodeError
 from netlink_probe import constants as C
+from netlink_probe.codec import layouts as L
 from netlink_probe.codec import parse
 from netlink_probe.codec import rtnl as R
 from netlink_probe.codec.attr_index import IndexedAttrs
@@ -25,6 +26,7 @@ from netlink_probe.testing import FakeKernel, replay
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEEDS = sorted({**load(os.path.join(HERE, "data")), **load(os.path.join(HERE, "fuzz_corpus")), **crafted()}.items())
 FIXED = (12, 16, 4)  # rtmsg, ifinfomsg, genlmsghdr
+HEADERS = (L.RTMSG, L.IFINFOMSG, L.GENLMSGHDR, L.NDMSG)
 TYPES = (-1, *range(0, 36), 63, 64, 127, 128, 16383)
 GETTERS = ("get", "u8", "u16", "u32", "u64", "s32", "s64", "be16", "be32", "str", "bytes", "offset", "span", "flag",
            "nested", "__contains__")
@@ -72,6 +74,8 @@ def _compare(data: bytes, fixed: int) -> int:
     mine = list(ix.messages(data, len(flat) // 4))
     assert [(m.offset, m.length, m.type, m.flags, m.seq, m.pid) for m in mine] == \
         [(m.offset, m.length, m.type, m.flags, m.seq, m.pid) for m in plain]
+    for layout in HEADERS:  # header(): one bulk unpack per datagram and layout, or the plain path's DecodeError
+        assert [_outcome(m.header, layout) for m in mine] == [_outcome(m.header, layout) for m in plain]
     indexed = 0
     for ours, theirs in zip(mine, plain):
         for f in {fixed, 12, 16}:  # the indexer's header size, and others (the plain path inside the view)

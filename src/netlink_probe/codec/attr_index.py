@@ -6,15 +6,21 @@ first attribute of every type.  `Message.attrs` then returns an `IndexedAttrs`,
 whose lookups read that row: no dict per message, no Python pass over the TLV
 headers.  np_index validates exactly what `Attrs._index` validates; a message
 it could not index keeps the plain `Attrs` (whose error says where it broke).
+
+Per message the hot path costs one small object with three fields (the
+datagram's index, the row, the message's offset); the fields `Attrs` keeps
+for its less used paths are filled in on first use (`IndexedAttrs.__getattr__`).
 """
 from __future__ import annotations
 
-import struct
+from array import array
 from typing import Any
 
-from .attribute import _HDR, _LU32, Attrs
+from .attribute import Attrs
 from .buffer import Buffer
 from .errors import DecodeError
+
+HDRLEN = 16  # struct nlmsghdr (codec.message imports this module)
 
 __all__ = ["DatagramIndex", "IndexedAttrs"]
 
@@ -25,54 +31,94 @@ _new: Any = object.__new__  # slots filled by hand: cheaper than an __init__ cal
 class DatagramIndex:
     """np_index's result for one datagram: a row of ``width + 1`` table entries per message.
 
-    ``table[row]`` is 1 for a message that was indexed (attributes after a
+    Message *i*'s row starts at ``row = i * stride``.  ``table[row]`` is 1 for a message that was indexed (attributes after a
     *fixed_len*-byte family header, well-formed, every type below ``width``);
     ``table[row + 1 + t]``: offset of the first attribute of type *t* from
-    the message's start, 0 when absent.
+    the message's start, 0 when absent.  ``words`` and ``dwords`` are the
+    datagram as u16 and u32 (host order): attributes start 4-aligned, so an
+    nla_len is ``words[off >> 1]`` and a u32 value ``dwords[(off >> 2) + 1]``,
+    read without a struct tuple.  ``flat``: (offset, length, type, flags) of
+    each message, as np_index split them.
     """
 
-    __slots__ = ("data", "view", "words", "table", "width", "fixed_len")
+    __slots__ = ("data", "view", "words", "dwords", "table", "width", "stride", "skip", "fixed_len", "flat", "headers")
 
-    def __init__(self, data: Buffer, table: memoryview, width: int, fixed_len: int) -> None:
-        self.data, self.table, self.width, self.fixed_len = data, table, width, fixed_len
+    def __init__(self, data: Buffer, table: array[int], width: int, fixed_len: int, flat: list[int]) -> None:
+        self.data, self.table, self.width, self.fixed_len, self.flat = data, table, width, fixed_len, flat
+        self.stride = width + 1
+        self.skip = HDRLEN + ((fixed_len + 3) & ~3)  # from a message's start to its attributes
         self.view = view = memoryview(data)  # shared by every value slice of the datagram
-        # u16 words: an nla_len (at an even offset: attributes are 4-aligned) read without a struct tuple
         self.words = view[:len(view) & ~1].cast("H")
+        self.dwords = view[:len(view) & ~3].cast("I")
+        self.headers: Any = None  # codec.msgindex: (layout, every message's family header), made on first use
 
-    def attrs(self, row: int, offset: int, length: int) -> Attrs | None:
-        """The attributes of the message at *offset* (its row starting at *row*), None when not indexed."""
-        tab = self.table
-        if not tab[row]:
+    def attrs(self, i: int, offset: int, length: int = 0) -> IndexedAttrs | None:
+        """The attributes of message *i* (at *offset*), None when it was not indexed."""
+        row = i * self.stride
+        if not self.table[row]:
             return None
         a = _new(IndexedAttrs)
-        a.buf = self.data
-        start = offset + 16 + ((self.fixed_len + 3) & ~3)
-        end = a.end = offset + length
-        a.start = start if start < end else end
-        a._first = a._all = None
-        a._mv = self.view
-        a._words = self.words
-        a._tab = tab
+        a._ix = self
         a._row = row + 1
-        a._w = self.width
         a._base = offset
         return a  # type: ignore[no-any-return]
 
 
 class IndexedAttrs(Attrs):
-    """`Attrs` whose first-of-each-type offsets come from a `DatagramIndex` row (validated in C)."""
+    """`Attrs` whose first-of-each-type offsets come from a `DatagramIndex` row (validated in C).
 
-    __slots__ = ("_tab", "_row", "_w", "_base", "_words")
-    _words: memoryview
-    _tab: memoryview
+    Made with three fields (index, row, message offset); what `Attrs` keeps
+    in its own fields is derived from them, or kept in ``_first_``/``_all_``
+    once its less used paths compute it.
+    """
+
+    __slots__ = ("_ix", "_row", "_base", "_first_", "_all_")
+    _ix: DatagramIndex
     _row: int
-    _w: int
     _base: int
+    _first_: dict[int, int] | None
+    _all_: list[tuple[int, int, int]] | None
+
+    @property
+    def buf(self) -> Buffer:  # type: ignore[override]  # read-only here
+        """The datagram."""
+        return self._ix.data
+
+    @property
+    def end(self) -> int:  # type: ignore[override]  # read-only here
+        """Where the message, and so its attributes, ends."""
+        return self._base + self._ix.dwords[self._base >> 2]  # + nlmsg_len
+
+    @property
+    def start(self) -> int:  # type: ignore[override]  # read-only here
+        """Where the attributes start (the end, for a message with none)."""
+        start, end = self._base + self._ix.skip, self.end
+        return start if start < end else end
+
+    @property
+    def _mv(self) -> memoryview:  # type: ignore[override]  # read-only here
+        return self._ix.view
+
+    @property
+    def _first(self) -> dict[int, int] | None:
+        return getattr(self, "_first_", None)
+
+    @_first.setter
+    def _first(self, v: dict[int, int] | None) -> None:
+        self._first_ = v
+
+    @property
+    def _all(self) -> list[tuple[int, int, int]] | None:
+        return getattr(self, "_all_", None)
+
+    @_all.setter
+    def _all(self, v: list[tuple[int, int, int]] | None) -> None:
+        self._all_ = v
 
     def _index(self) -> dict[int, int]:
         """The base class's dict form of the row (for its less used paths: span, nested ...)."""
-        tab, row, base = self._tab, self._row, self._base
-        first = {t: base + o for t in range(self._w) if (o := tab[row + t])}
+        tab, row, base = self._ix.table, self._row, self._base
+        first = {t: base + o for t in range(self._ix.width) if (o := tab[row + t])}
         self._first = first
         return first
 
@@ -80,50 +126,47 @@ class IndexedAttrs(Attrs):
         return self._walk()  # validated by np_index
 
     def __contains__(self, t: int) -> bool:
-        return 0 <= t < self._w and self._tab[self._row + t] != 0
+        return 0 <= t < self._ix.width and self._ix.table[self._row + t] != 0
 
     def offset(self, t: int) -> int | None:
         """Offset in the buffer of the nlattr header of the first attribute of type *t*."""
-        if 0 <= t < self._w:
-            o = self._tab[self._row + t]
+        ix = self._ix
+        if 0 <= t < ix.width:
+            o = ix.table[self._row + t]
             if o:
                 return self._base + o
         return None
 
     def get(self, t: int, default: Any = None) -> Any:
         """Value bytes of the first attribute of type *t* (a memoryview), or *default*."""
-        if 0 <= t < self._w:
-            o = self._tab[self._row + t]
+        ix = self._ix
+        if 0 <= t < ix.width:
+            o = ix.table[self._row + t]
             if o:
                 off = self._base + o
-                return self._mv[off + 4: off + self._words[off >> 1]]  # type: ignore[index]
+                return ix.view[off + 4: off + ix.words[off >> 1]]
         return default
 
-    def _scalar(self, t: int, st: struct.Struct, default: Any) -> Any:
-        if 0 <= t < self._w:
-            o = self._tab[self._row + t]
+    def _scalar(self, t: int, st: Any, default: Any) -> Any:
+        ix = self._ix
+        if 0 <= t < ix.width:
+            o = ix.table[self._row + t]
             if o:
                 off = self._base + o
-                try:
-                    alen, v = st.unpack_from(self.buf, off)
-                except struct.error:  # a short value at the very end of the buffer
-                    alen, v = _HDR.unpack_from(self.buf, off)[0], None
+                alen = ix.words[off >> 1]  # inside the message: np_index checked every nla_len
                 if alen < st.size:
                     raise DecodeError(off, f"attribute {t} has {alen - 4} bytes, needs {st.size - 4}")
-                return v
+                return st.unpack_from(ix.data, off)[1]
         return default
 
     def u32(self, t: int, default: Any = None) -> Any:
         """The first attribute of type *t* as a host-order u32, or *default*; DecodeError if too short."""
-        if 0 <= t < self._w:  # _scalar inlined: the most common lookup
-            o = self._tab[self._row + t]
+        ix = self._ix  # _scalar inlined, and the value read as a word of the datagram: the most common lookup
+        if 0 <= t < ix.width:
+            o = ix.table[self._row + t]
             if o:
                 off = self._base + o
-                try:
-                    alen, v = _LU32.unpack_from(self.buf, off)
-                except struct.error:
-                    alen, v = _HDR.unpack_from(self.buf, off)[0], None
-                if alen < 8:
-                    raise DecodeError(off, f"attribute {t} has {alen - 4} bytes, needs 4")
-                return v
+                if ix.words[off >> 1] < 8:
+                    raise DecodeError(off, f"attribute {t} has {ix.words[off >> 1] - 4} bytes, needs 4")
+                return ix.dwords[(off >> 2) + 1]
         return default
