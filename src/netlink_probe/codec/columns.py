@@ -13,7 +13,7 @@ from __future__ import annotations
 import struct
 from array import array
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from ..sys import ffi, lib
 from . import rtnl as R
@@ -65,7 +65,7 @@ class ColumnDecoder:
                 if kind in _UNSIGNED:
                     self.columns[name] = array("Q")
                     self.present[name] = array("B")
-        self._scanned: tuple[bytes, int, int, list[int]] = (b"", 0, 0, [])
+        self._scanned: tuple[bytes, int, int] = (b"", 0, 0)
 
     def _ensure(self, n: int) -> None:
         if n > self._cap:
@@ -102,13 +102,15 @@ class ColumnDecoder:
                         self._msg, self._off, self._len, self._val, self._present, cap)
         if n < 0:
             return None
-        flat: list[int] = ffi.unpack(self._msg, 4 * n)
-        self._scanned = (data, n, cap, flat)
-        return flat
+        # an array, not a list: no Python int per entry; codec.exchange only slices it and reads a few items
+        flat = array("I")
+        flat.frombytes(ffi.buffer(self._msg, 16 * n))
+        self._scanned = (data, n, cap)
+        return cast("list[int]", flat)
 
     def take(self, data: bytes, k: int) -> None:
         """Append the first *k* messages of the datagram just scanned (data messages all) to the columns."""
-        scanned, n, cap, _flat = self._scanned
+        scanned, n, cap = self._scanned
         if scanned is not data:
             raise ValueError("take() reads the datagram of the last scan()")
         if not k:
