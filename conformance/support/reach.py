@@ -214,7 +214,7 @@ class ReachPlugin:
         try:
             with NetNS.create() as ns:
                 keys, self.missing = unreached(self.sent.units, ns)
-        except (OSError, NetlinkError) as e:
+        except Exception as e:  # noqa: BLE001 - any failure here (even a bug) must not cost the run its reports
             self.error = f"{type(e).__name__}: {e}"
             return
         for key, value in keys.items():
