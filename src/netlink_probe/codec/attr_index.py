@@ -34,7 +34,8 @@ class DatagramIndex:
     Message *i*'s row starts at ``row = i * stride``.  ``table[row]`` is 1 for a message that was indexed (attributes after a
     *fixed_len*-byte family header, well-formed, every type below ``width``);
     ``table[row + 1 + t]``: offset of the first attribute of type *t* from
-    the message's start, 0 when absent.  ``words`` and ``dwords`` are the
+    the message's start, 0 when absent; bit 0 set when its value has fewer
+    than 4 bytes (offsets are 4-aligned: ``& ~3`` gives the offset).  ``words`` and ``dwords`` are the
     datagram as u16 and u32 (host order): attributes start 4-aligned, so an
     nla_len is ``words[off >> 1]`` and a u32 value ``dwords[(off >> 2) + 1]``,
     read without a struct tuple.  ``flat``: (offset, length, type, flags) of
@@ -118,7 +119,7 @@ class IndexedAttrs(Attrs):
     def _index(self) -> dict[int, int]:
         """The base class's dict form of the row (for its less used paths: span, nested ...)."""
         tab, row, base = self._ix.table, self._row, self._base
-        first = {t: base + o for t in range(self._ix.width) if (o := tab[row + t])}
+        first = {t: base + (o & ~3) for t in range(self._ix.width) if (o := tab[row + t])}
         self._first = first
         return first
 
@@ -134,7 +135,7 @@ class IndexedAttrs(Attrs):
         if 0 <= t < ix.width:
             o = ix.table[self._row + t]
             if o:
-                return self._base + o
+                return self._base + (o & ~3)
         return None
 
     def get(self, t: int, default: Any = None) -> Any:
@@ -143,7 +144,7 @@ class IndexedAttrs(Attrs):
         if 0 <= t < ix.width:
             o = ix.table[self._row + t]
             if o:
-                off = self._base + o
+                off = self._base + (o & ~3)
                 return ix.view[off + 4: off + ix.words[off >> 1]]
         return default
 
@@ -152,7 +153,7 @@ class IndexedAttrs(Attrs):
         if 0 <= t < ix.width:
             o = ix.table[self._row + t]
             if o:
-                off = self._base + o
+                off = self._base + (o & ~3)
                 alen = ix.words[off >> 1]  # inside the message: np_index checked every nla_len
                 if alen < st.size:
                     raise DecodeError(off, f"attribute {t} has {alen - 4} bytes, needs {st.size - 4}")
@@ -165,8 +166,8 @@ class IndexedAttrs(Attrs):
         if 0 <= t < ix.width:
             o = ix.table[self._row + t]
             if o:
-                off = self._base + o
-                if ix.words[off >> 1] < 8:
+                off = self._base + (o & ~3)
+                if o & 1:  # shorter than a u32 (np_index's mark)
                     raise DecodeError(off, f"attribute {t} has {ix.words[off >> 1] - 4} bytes, needs 4")
                 return ix.dwords[(off >> 2) + 1]
         return default

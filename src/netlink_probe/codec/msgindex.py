@@ -135,17 +135,18 @@ class MessageIndexer:
         _data, index, seq, pid = last
         flat = index.flat
         new = _new
-        for i in range(k):
-            j = 4 * i
+        i = 0
+        for offset, length, mtype, flags in zip(flat[0:4 * k:4], flat[1::4], flat[2::4], flat[3::4]):
             m = new(IndexedMessage)
             m.buf = data
-            m.offset = flat[j]
-            m.length = flat[j + 1]
-            m.type = flat[j + 2]
-            m.flags = flat[j + 3]
+            m.offset = offset
+            m.length = length
+            m.type = mtype
+            m.flags = flags
             m.seq = seq
             m.pid = pid
             m._attrs = None
             m._index = index
             m._row = i
+            i += 1
             yield m

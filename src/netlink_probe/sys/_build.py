@@ -285,7 +285,8 @@ static int np_run_ok(const uint8_t *buf, size_t a, size_t end, int max_w, int *t
  * call per datagram, because per-message calls through cffi cost more than they save.
  * Message i: msg[4i..4i+3] = offset, length, type, flags (message.parse's split and checks).
  * Its row of tab starts at i * (*w + 1): tab[row] = 1 when the message was indexed, and then
- * tab[row + 1 + t] = offset of the first nlattr of type t, relative to the message (0: absent).
+ * tab[row + 1 + t] = offset of the first nlattr of type t, relative to the message (0: absent),
+ * with bit 0 set when its value is shorter than 4 bytes (offsets are 4-aligned: u32 lookups need no nla_len).
  * Indexed are messages of type >= NLMSG_MIN_TYPE, shorter than 64 KiB, whose payload holds
  * fixed_len bytes followed by a well-formed attribute run (np_run_ok); any other gets
  * tab[row] = 0 and the Python codec indexes it itself (raising, when asked, what it finds).
@@ -326,7 +327,7 @@ int np_index(const uint8_t *buf, size_t len, uint32_t seq, uint32_t pid, size_t 
             uint16_t alen, atype;
             memcpy(&alen, buf + a, 2); memcpy(&atype, buf + a + 2, 2);
             atype &= 0x3fff;
-            if (!row[1 + atype]) row[1 + atype] = (uint16_t)(a - p);
+            if (!row[1 + atype]) row[1 + atype] = (uint16_t)(a - p) | (alen < 8);  /* bit 0: no u32 */
             a += ((size_t)alen + 3) & ~(size_t)3;
         }
     }
