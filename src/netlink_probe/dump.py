@@ -8,7 +8,6 @@ the bulk way only swaps the per-message split for the C scanner of
 from __future__ import annotations
 
 from array import array
-from itertools import chain
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -62,11 +61,6 @@ class Dump:
         return ex
 
     def __iter__(self) -> Iterator[codec.Message]:
-        # one flat iterator over each datagram's messages: a message costs no generator frame of its own here
-        return chain.from_iterable(self._batches())
-
-    def _batches(self) -> Iterator[Iterable[codec.Message]]:
-        """The messages of each datagram that answers, in order; then the dump's end (`_end`)."""
         ex = self._begin()
         kept = self._kept
         count = 0
@@ -87,11 +81,11 @@ class Dump:
                 if kept is not None:
                     msgs = list(msgs)
                     kept += msgs
-                yield msgs
+                yield from msgs
             else:
                 if kept is not None:
                     kept += replies
-                yield replies
+                yield from replies
             if out.kind is not _REPLIES:
                 self._end(out, count)
                 return

@@ -167,21 +167,18 @@ class KernelTransport:
             self._rx = calls.Receiver(self.fd, size)
 
     def recv(self, timeout: float, flags: int) -> calls.Received | None:
-        """poll() then a non-blocking recvmsg() of the whole datagram: never blocks past *timeout*; None when
-        nothing came.  Its length is peeked first, so nothing is truncated (a refused request over 64 KiB
-        is echoed whole in its NLMSG_ERROR, and its errno with it)."""
+        """A non-blocking recvmsg() of the whole datagram, poll() while there is none: never blocks past
+        *timeout*; None when nothing came.  Its length is peeked first, so nothing is truncated (a refused
+        request over 64 KiB is echoed whole in its NLMSG_ERROR, and its errno with it)."""
         deadline = time.monotonic() + timeout
-        left = timeout
         while True:
-            if not calls.poll_in(self.fd, max(0, math.ceil(left * 1000))):
-                return None
-            try:
+            try:  # read first, poll only when the queue is empty: a dump's next datagram is usually queued already
                 return self._rx.recv_whole(flags | C.MSG_DONTWAIT)
             except OSError as e:
                 if e.errno not in (_errno.EAGAIN, _errno.EINTR) or flags & C.MSG_DONTWAIT:
                     raise
             left = deadline - time.monotonic()
-            if left <= 0:
+            if left <= 0 or not calls.poll_in(self.fd, max(0, math.ceil(left * 1000))):
                 return None
 
 

@@ -44,7 +44,7 @@ class DatagramIndex:
 
     __slots__ = ("data", "view", "words", "dwords", "table", "width", "stride", "skip", "fixed_len", "flat", "headers")
 
-    def __init__(self, data: Buffer, table: array[int], width: int, fixed_len: int, flat: list[int]) -> None:
+    def __init__(self, data: Buffer, table: array[int], width: int, fixed_len: int, flat: array[int]) -> None:
         self.data, self.table, self.width, self.fixed_len, self.flat = data, table, width, fixed_len, flat
         self.stride = width + 1
         self.skip = HDRLEN + ((fixed_len + 3) & ~3)  # from a message's start to its attributes

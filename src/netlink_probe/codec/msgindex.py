@@ -17,7 +17,7 @@ import struct
 from array import array
 from collections.abc import Iterator
 from itertools import repeat
-from typing import Any
+from typing import Any, cast
 
 from ..sys import ffi, lib
 from .attr_index import DatagramIndex, IndexedAttrs
@@ -123,9 +123,11 @@ class MessageIndexer:
         width = self._width[0]
         table = array("H")
         table.frombytes(ffi.buffer(self._tab, 2 * n * (width + 1)))
-        flat: list[int] = ffi.unpack(self._msg, 4 * n)
+        # an array, not a list: no Python int per entry (codec.exchange slices it; messages() zips its columns)
+        flat = array("I")
+        flat.frombytes(ffi.buffer(self._msg, 16 * n))
         self._last = (data, DatagramIndex(data, table, width, self.fixed_len, flat), seq, pid)
-        return flat
+        return cast("list[int]", flat)  # the scanner's signature (Exchange.receive_scanned): read as a sequence
 
     def messages(self, data: Buffer, k: int) -> Iterator[Message]:
         """The first *k* messages of the datagram just scanned, made one at a time as they are asked for."""
