@@ -34,9 +34,12 @@ _AT_MESSAGE: dict[Layout, Any] = {}  # layout -> unpack_from(buf, message offset
 
 
 def _unpack_at_message(layout: Layout) -> Any:
+    """unpack_from(buf, offset of a message) of *layout* after the message's nlmsghdr: no offset arithmetic per call."""
     f = _AT_MESSAGE.get(layout)
     if f is None:
-        f = _AT_MESSAGE[layout] = struct.Struct(f"={HDRLEN}x" + layout._struct.format.lstrip("=@<>!")).unpack_from
+        fmt = layout._struct.format
+        assert fmt[0] == "=", fmt  # Layout's structs: standard sizes, no alignment
+        f = _AT_MESSAGE[layout] = struct.Struct(f"={HDRLEN}x" + fmt[1:]).unpack_from
     return f
 
 
