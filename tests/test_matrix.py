@@ -194,6 +194,11 @@ def test_progress_counter_keeps_each_streams_partial_line_apart():
     assert (p.done, p.total, p.eta_s) == (1, 3, None)
 
 
+def test_suite_command_runs_only_the_tests_named_in_the_extra_arguments():
+    cmd = suite.suite_command("/py", "conformance/", "/out/g", False, ["conformance/test_a.py::test_b[x]", "-x"])
+    assert "conformance/" not in cmd and cmd[-2:] == ["conformance/test_a.py::test_b[x]", "-x"]
+
+
 def test_suite_command():
     cmd = suite.suite_command("/py", "conformance/", "/out/host-6.18", True, ["-k", "smoke"])
     assert cmd[:8] == ["/py", "-m", "pytest", "conformance/", "-n", "auto", "-p", "no:cacheprovider"]

@@ -86,8 +86,12 @@ def supports_profile(python: str, suite: str) -> bool:
 
 def suite_command(python: str, suite: str, out_prefix: str, with_profile: bool,
                   extra: list[str]) -> list[str]:
-    """The suite command, the same on the host and in guests (out_prefix: '/dir/<label>')."""
-    cmd = [python, "-m", "pytest", suite, "-n", "auto", "-p", "no:cacheprovider"]
+    """The suite command, the same on the host and in guests (out_prefix: '/dir/<label>').
+
+    Test files or node ids among *extra* ('conformance/test_x.py', '...::test_y[case]') replace the
+    suite's folder: pytest would otherwise run the whole folder and them."""
+    chosen = [a for a in extra if not a.startswith("-") and (a.endswith(".py") or ".py::" in a)]
+    cmd = [python, "-m", "pytest", *([] if chosen else [suite]), "-n", "auto", "-p", "no:cacheprovider"]
     if with_profile:  # the project's plugin: profile, KTAP and progress lines with an ETA
         cmd += ["--profile", out_prefix + ".profile.json", "--ktap", out_prefix + ".ktap", "--progress-lines"]
     cmd += ["--junitxml", out_prefix + ".junit.xml", "-q"]
