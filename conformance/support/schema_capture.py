@@ -48,7 +48,6 @@ _REQUIRED_IP = [
     "addr add 10.6.0.1/24 dev v2 valid_lft 3600 preferred_lft 1800",
     "nexthop add id 1 via 10.1.0.2 dev v0", "nexthop add id 2 via 10.2.0.2 dev br0",
     "nexthop add id 3 group 1/2,3", "nexthop add id 4 blackhole", "nexthop add id 6 via fd00:1::2 dev v0",
-    "nexthop add id 5 group 1/2 type resilient buckets 8 idle_timer 10 unbalanced_timer 20",
     "nexthop add id 10 via 10.1.0.5 fdb", "nexthop add id 11 group 10 fdb",
     "route add 198.51.100.0/24 nexthop via 10.1.0.2 dev v0 weight 1 nexthop via 10.2.0.2 dev br0 weight 2",
     "route add 203.0.113.0/24 via 10.1.0.2 dev v0 table 100", "route add 198.18.3.0/24 nhid 3",
@@ -86,6 +85,8 @@ _OPTIONAL = [
     ("ip", "addr add 10.7.0.1/24 dev v2 proto 0x42"),
     ("ip", "rule add realms 5 table 100 pref 109"),
     ("ip", "nexthop add id 7 encap ip id 7 dst 192.0.2.9 dev vx0"),
+    # resilient groups: NHA_RES_GROUP since 5.13 (net/ipv4/nexthop.c rtm_to_nh_config)
+    ("ip", "nexthop add id 5 group 1/2 type resilient buckets 8 idle_timer 10 unbalanced_timer 20"),
     ("bridge", "mdb add dev br0 port v3 grp 239.1.1.2 src 10.2.0.7 permanent"),
     ("bridge", "mdb add dev br0 port v1 grp 01:00:5e:01:01:05 permanent"),
     ("bridge", "mdb add dev vx0 port vx0 grp 239.1.1.3 permanent dst 10.1.0.7"),
