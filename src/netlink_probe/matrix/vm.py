@@ -135,6 +135,11 @@ def guest_script(checkout: str, pytest_cmd: list[str], label: str,
         f"echo \"{BOOT_MARK} $(cut -d' ' -f1 /proc/uptime) $(uname -r)\"",
         "export TMPDIR=/tmp PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1",
         "export NLP_KERNEL_MATRIX_GUEST=1",
+        # the guest is this run's own VM: tests load tunnel modules (gre, ipip, sit, ip6_tunnel), whose fallback
+        # devices (gre0, tunl0, ...) would appear in every namespace made after, the guest's initial one included
+        # (net_has_fallback_tunnels); 2 = none anywhere (since 5.7)
+        "sysctl -qw net.core.fb_tunnels_only_for_init_net=2 2>/dev/null ||"
+        " echo 'kernel-matrix: net.core.fb_tunnels_only_for_init_net=2 refused' >&2",
     ]
     for tag, path in fast_mounts:
         # a second 9p export of the Python prefix with page caching: imports are 2x faster

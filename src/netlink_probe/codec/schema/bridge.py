@@ -156,7 +156,8 @@ BRIDGE_VLAN_GOPTS = Space("bridge-vlan-gopts", "BRIDGE_VLANDB_GOPTS", header_enu
     _vo(13, "BRIDGE_VLANDB_GOPTS_MCAST_QUERY_RESPONSE_INTVL", "u64"),
     _vo(14, "BRIDGE_VLANDB_GOPTS_MCAST_STARTUP_QUERY_INTVL", "u64"),
     _vo(15, "BRIDGE_VLANDB_GOPTS_MCAST_QUERIER", "u8"),
-    _vo(16, "BRIDGE_VLANDB_GOPTS_MCAST_ROUTER_PORTS", "nest", space="mdb-router"),  # br_rports_fill_info
+    # br_rports_fill_info opens its own MDBA_ROUTER nest inside: the MDBA space, not MDBA_ROUTER_*
+    _vo(16, "BRIDGE_VLANDB_GOPTS_MCAST_ROUTER_PORTS", "nest", space="mdb"),
     _vo(17, "BRIDGE_VLANDB_GOPTS_MCAST_QUERIER_STATE", "nest", space="bridge-querier-state"),  # link_bridge.py
     _vo(18, "BRIDGE_VLANDB_GOPTS_MSTI", "u16"),
 ))
