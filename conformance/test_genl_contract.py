@@ -54,19 +54,19 @@ def test_family_ops_and_policies_are_published(family, observe):
 @pytest.mark.parametrize("family,cmd", [(f, c) for f, c in OPS if c in FAMILIES[f].listed_as],
                          ids=[f"{f}.{FAMILIES[f].op_name(c)}" for f, c in OPS if c in FAMILIES[f].listed_as])
 def test_policy_dump_names_the_op_it_was_asked_for(family, cmd, observe):
-    """ctrl_dumppolicy_put_op nests the op's policy indexes under doit->cmd: a dump-only op's zeroed doit lists
-    it as op 0 on 6.18; 6.1 and 6.12 list it under its own cmd (measured; the change lies between)."""
+    """ctrl_dumppolicy_put_op nests the op's policy indexes under doit->cmd (op->cmd before 6.2's split ops)."""
     fam = FAMILIES[family]
     op = fam.ops[cmd]
     listed = fam.listed_as[cmd]
     observe(f"genl.{family}.ops.{fam.op_name(cmd)}.policy_listed_as", listed)
     if op.do:
         assert listed == cmd
-    else:
-        expect(listed, f"genl.{family}.ops.{fam.op_name(cmd)}.policy_listed_as") \
-            .since("6.18", 0, unknown_from="6.13",
-                   why="ctrl_dumppolicy_put_op(): nla_nest_start(skb, doit->cmd), doit zeroed for a dump-only op") \
-            .before(cmd, why="measured on 6.1 and 6.12: the op's own cmd")
+        return
+    # A dump-only op of a split-ops family: ctrl_dumppolicy's single-op branch passes a `doit` that
+    # genl_get_cmd_split() leaves untouched when it returns -ENOENT.  Measured: Debian's 6.1, 6.12 and 7.2
+    # list the op under its own cmd; this host's 6.18 build (CONFIG_INIT_STACK_NONE) under 0.  Not a
+    # version rule, so not pinned to one; the profile key records which this kernel gives.
+    assert listed in (0, cmd), f"dump-only op {cmd} listed as {listed}: neither its cmd nor 0"
 
 
 def test_whole_family_policy_dump_spans_several_datagrams_and_matches_the_per_op_dumps(netns):
