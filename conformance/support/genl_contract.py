@@ -25,7 +25,9 @@ from netlink_probe.codec import attribute as A
 from netlink_probe.codec import layouts as L
 from netlink_probe.genl_policy import AttrPolicy, Operation
 
-__all__ = ["DENYLIST", "HIDDEN_UNSPEC", "LIBERAL", "Family", "Half", "Violation", "attrs_offset", "contract", "expected", "guard", "observe_refusal", "op_names", "PermRequest", "perm_child", "perm_expected", "perm_requests",
+from .expect import kernel_version, parse_version
+
+__all__ = ["DENYLIST", "HIDDEN_UNSPEC", "LIBERAL", "LIBERAL_SINCE", "Family", "Half", "Violation", "attrs_offset", "contract", "expected", "guard", "observe_refusal", "op_names", "PermRequest", "perm_child", "perm_expected", "perm_requests",
            "refusal", "request_payload", "violations"]
 
 # Families never sent to, though a fresh namespace may show them: each could act on state outside the
@@ -61,6 +63,9 @@ LIBERAL: dict[tuple[str, int | None, str], str] = {
     ("IOAM6", None, "do"): "net/ipv6/ioam6.c ioam6_genl_ops: GENL_DONT_VALIDATE_STRICT",
     ("mptcp_pm", None, "do"): "net/mptcp/mptcp_pm_gen.c (mptcp_pm.yaml dont-validate: strict)",
 }
+# LIBERAL entries that hold from a kernel on: mptcp_pm's ops were net/mptcp/pm_netlink.c small_ops with strict
+# validation (measured on 6.1) until the YNL-generated mptcp_pm_gen.c (v6.7)
+LIBERAL_SINCE: dict[tuple[str, int | None, str], str] = {("mptcp_pm", None, "do"): "6.7"}
 
 UNKNOWN_KINDS = ("unknown", "unlisted", "type0", "no_nested_flag")  # may pass liberal validation: a guard follows
 UNKNOWN_TYPE = 0x3FFF  # NLA_TYPE_MASK: above every policy's maxtype (which the kernel does not publish)
@@ -120,7 +125,10 @@ class Half:
     @property
     def liberal(self) -> str | None:
         """Why this half validates liberally (LIBERAL), or None: strict."""
-        return LIBERAL.get((self.family, self.op.cmd, self.kind)) or LIBERAL.get((self.family, None, self.kind))
+        for key in ((self.family, self.op.cmd, self.kind), (self.family, None, self.kind)):
+            if key in LIBERAL and kernel_version() >= parse_version(LIBERAL_SINCE.get(key, "0")):
+                return LIBERAL[key]
+        return None
 
     @property
     def hidden_unspec(self) -> bool:
