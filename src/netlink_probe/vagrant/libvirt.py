@@ -126,6 +126,30 @@ def stop_daemons(pids: list[int]) -> None:
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
+    if pids:
+        _remove_netns()
+
+
+def _remove_netns(wait: float = 10) -> None:
+    """NETNS goes with the daemons start_daemons started in it: what still runs there (libvirt's dnsmasq)
+    gets SIGTERM, then the name is deleted, so nothing is left on the host."""
+    import signal
+
+    if not Path(f"/run/netns/{NETNS}").exists():
+        return
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        r = subprocess.run(["ip", "netns", "pids", NETNS], capture_output=True, text=True)
+        left = [int(x) for x in r.stdout.split() if x.isdigit()]
+        if not left:
+            break
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.5)
+    subprocess.run(["ip", "netns", "del", NETNS], capture_output=True)
 
 
 def ensure_pool() -> None:
