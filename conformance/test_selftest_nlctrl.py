@@ -121,7 +121,10 @@ def test_netdev_dev_get_do_policy_has_ifindex_and_its_dump_has_none(netns, obser
     observe("selftest.nlctrl.policy.netdev.dev_get", [len(pol["do"] or {}), "none" if pol["dump"] is None
                                                        else len(pol["dump"])])
     assert pol["do"] is not None and pol["do"].get(1) == C.NL_ATTR_TYPE_U32
-    assert pol["dump"] is None
+    expect(pol["dump"], "selftest.nlctrl.policy.netdev.dev_get.dump").since(
+        "7.2", {}, unknown_from="6.19",
+        why="sid's 7.2 gives the dumpit a policy with no attributes: CTRL_ATTR_POLICY_DUMP names an empty one "
+            "(measured; 6.18 has none)").before(None, why="no .policy on the dumpit: no CTRL_ATTR_POLICY_DUMP")
 
 
 def test_ethtool_full_ops_share_one_policy_and_a_set_has_no_dump_policy(netns, observe):
