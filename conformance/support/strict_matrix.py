@@ -107,7 +107,7 @@ REQUESTS = {r.name: r for r in (
     Request("getnetconf_dump", C.RTM_GETNETCONF, True, _pad(bytes([V4])), None, None, None),
     Request("getnetconf_do", C.RTM_GETNETCONF, False, _pad(bytes([V4])), None, _short(NETCONFA_IFINDEX),
             None, clean_attrs=A.s32(NETCONFA_IFINDEX, 1)),
-    # br_mdb_valid_dump_req (net/bridge/br_mdb.c, rtnl_mdb_valid_dump_req in net/core since v6.8)
+    # br_mdb_valid_dump_req (net/bridge/br_mdb.c; rtnl_mdb_valid_dump_req in net/core/rtnetlink.c since v6.4)
     Request("getmdb_dump", C.RTM_GETMDB, True, BR_PORT_MSG.pack(C.AF_BRIDGE, 0), BR_PORT_MSG.pack(C.AF_BRIDGE, 1),
             None, None),
     # rtnl_net_valid_getid_req / rtnl_valid_dump_net_req (net/core/net_namespace.c)
