@@ -46,7 +46,7 @@ def test_failed_request_is_reported_at_its_index_and_the_others_land(net, acks, 
     assert (err.errno, err.extack_msg) == (errno.EINVAL, "Invalid prefix length")
     assert codec.parse(err.request)[0].payload.tobytes() == route_request(BAD, net.a)[2]
     # three datagrams of 512 where the socket's receive queue holds their answers; more where it does not
-    # (SO_RCVBUF is capped by net.core.rmem_max: 4 on the 5.10 and 6.1 guests), never an ENOBUFS
+    # (SO_RCVBUF is capped by net.core.rmem_max: 4 in the 5.10, 6.1 and 6.12 guests), never an ENOBUFS
     assert (res.sent, res.acks) == (COUNT, COUNT - 1 if acks == EACH else 0) and res.datagrams >= 3
     assert installed(net.rt) == set(range(COUNT)) - {BAD}
 

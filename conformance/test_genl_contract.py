@@ -62,10 +62,10 @@ def test_policy_dump_names_the_op_it_was_asked_for(family, cmd, observe):
     if op.do:
         assert listed == cmd
         return
-    # A dump-only op of a split-ops family: ctrl_dumppolicy's single-op branch passes a `doit` that
-    # genl_get_cmd_split() leaves untouched when it returns -ENOENT.  Measured: Debian's 6.1, 6.12 and 7.2
-    # list the op under its own cmd; this host's 6.18 build (CONFIG_INIT_STACK_NONE) under 0.  Not a
-    # version rule, so not pinned to one; the profile key records which this kernel gives.
+    # A dump-only op: measured, Debian's 6.1, 6.12 and 7.2 list it under its own cmd, this host's 6.18
+    # build under 0.  Not a version rule (7.2 is newer than the host), and the stack-init config does not
+    # explain it (6.12 zeroes the stack and lists the cmd); what decides it is not found.  Not pinned to
+    # one: the profile key records which this kernel gives.
     assert listed in (0, cmd), f"dump-only op {cmd} listed as {listed}: neither its cmd nor 0"
 
 

@@ -208,7 +208,8 @@ EXPECTED: dict[tuple[str, str], tuple[list, list]] = {
 def older_answers(request_name: str, variant: str, strict: bool, value: list) -> list[tuple[str, str, list]]:
     """How kernels before each change answer this cell: [(since, why, answer before it)], newest change first.
 
-    Each rule rewrites the answer of the kernels after it; measured on 5.10 and 6.1."""
+    Each rule rewrites the answer of the kernels after it; checked against all 150 cells on 6.1, sampled on
+    5.10, 6.12 and 7.2."""
     rules: list[tuple[str, str, list]] = []
     cur = value
     if request_name == "getlink_dump" and variant == "wrong_length" and not strict:

@@ -25,7 +25,6 @@ HDRLEN = 16  # struct nlmsghdr (codec.message imports this module)
 __all__ = ["DatagramIndex", "IndexedAttrs"]
 
 
-_new: Any = object.__new__  # slots filled by hand: cheaper than an __init__ call, per message
 
 
 class DatagramIndex:
@@ -52,17 +51,6 @@ class DatagramIndex:
         self.words = view[:len(view) & ~1].cast("H")
         self.dwords = view[:len(view) & ~3].cast("I")
         self.headers: Any = None  # codec.msgindex: (layout, every message's family header), made on first use
-
-    def attrs(self, i: int, offset: int, length: int = 0) -> IndexedAttrs | None:
-        """The attributes of message *i* (at *offset*), None when it was not indexed."""
-        row = i * self.stride
-        if not self.table[row]:
-            return None
-        a = _new(IndexedAttrs)
-        a._ix = self
-        a._row = row + 1
-        a._base = offset
-        return a  # type: ignore[no-any-return]
 
 
 class IndexedAttrs(Attrs):

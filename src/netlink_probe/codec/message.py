@@ -2,8 +2,8 @@
 
 A `Message` is a view of one nlmsghdr in the buffer it arrived in: header
 fields are read once, the payload is sliced only when asked.  Messages of a
-dump come with the datagram's C-built attribute index (`codec.attr_index`),
-which `attrs` uses instead of indexing in Python.
+dump are `codec.msgindex.IndexedMessage`s, whose `attrs` reads the datagram's
+C-built attribute index (`codec.attr_index`) instead of indexing in Python.
 """
 from __future__ import annotations
 
@@ -71,11 +71,6 @@ class Message:
 
     def attrs(self, fixed_len: int) -> Attrs:
         """The attributes after a family header of *fixed_len* bytes (aligned); indexed once per message."""
-        ix = self._index
-        if ix is not None and fixed_len == ix.fixed_len:
-            indexed = ix.attrs(self._row, self.offset, self.length)
-            if indexed is not None:
-                return indexed
         a = self._attrs
         p = self.offset + HDRLEN
         start = p + ((fixed_len + 3) & ~3)

@@ -57,7 +57,7 @@ class IndexedMessage(Message):
         """The attributes after a family header of *fixed_len* bytes (see `Message.attrs`)."""
         ix = self._index
         row = self._row * ix.stride
-        if fixed_len == ix.fixed_len and ix.table[row]:  # DatagramIndex.attrs inlined: once per message
+        if fixed_len == ix.fixed_len and ix.table[row]:  # the only place an IndexedAttrs is made
             a = _new(IndexedAttrs)
             a._ix = ix
             a._row = row + 1
