@@ -15,6 +15,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,10 @@ _REQUIRED_IP = [
     "addr add 10.1.0.1/24 brd + dev v0 label v0:m", "addr add fd00:1::1/64 dev v0 nodad",
     "addr add 10.2.0.1/24 dev br0", "addr add fd00:2::1/64 dev br0 nodad",
     "addr add 10.6.0.1/24 dev v2 valid_lft 3600 preferred_lft 1800",
+]
+# After br0 has a carrier: a port's carrier reaches its bridge through linkwatch's work queue
+# (br_port_carrier_check), after `ip` returns; a nexthop via a carrier-less device is refused.
+_REQUIRED_IP_ROUTES = [
     "nexthop add id 1 via 10.1.0.2 dev v0", "nexthop add id 2 via 10.2.0.2 dev br0",
     "nexthop add id 3 group 1/2,3", "nexthop add id 4 blackhole", "nexthop add id 6 via fd00:1::2 dev v0",
     "nexthop add id 10 via 10.1.0.5 fdb", "nexthop add id 11 group 10 fdb",
@@ -121,6 +126,14 @@ def _batch(ns: NetNS, tool: str, lines: list[str]) -> None:
         raise RuntimeError(f"{tool} -batch: {r.stderr.strip()[:500]}")
 
 
+def _wait_for_carrier(ns: NetNS, dev: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while "LOWER_UP" not in _run(ns, "ip", "-o", "link", "show", "dev", dev).stdout:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{dev} has no carrier {timeout:.0f} s after its ports came up")
+        time.sleep(0.05)
+
+
 def _rule(family: int, prio: int, *attrs: bytes) -> Request:
     hdr = L.FIB_RULE_HDR.pack(family=family, table=C.RT_TABLE_UNSPEC, action=C.FR_ACT_TO_TBL)
     return Request(C.RTM_NEWRULE, C.NLM_F_CREATE | C.NLM_F_EXCL,
@@ -145,6 +158,8 @@ def build(ns: NetNS, peer: NetNS) -> Built:
     """Fill *ns* (and give *peer* an nsid in it); RuntimeError when a required step is refused."""
     built = Built()
     _batch(ns, "ip", _REQUIRED_IP)
+    _wait_for_carrier(ns, "br0")
+    _batch(ns, "ip", _REQUIRED_IP_ROUTES)
     _batch(ns, "bridge", _REQUIRED_BRIDGE)
     for tool, line in _OPTIONAL:
         r = _run(ns, tool, *line.split())
