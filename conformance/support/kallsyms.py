@@ -3,33 +3,48 @@
 A function whose address is taken (an ops table entry, a netlink_kernel_cfg
 callback) is never inlined away, so its symbol says the code is there — built
 in, or in a module that is loaded.
+
+/proc/kallsyms is read once per process and again only when /proc/modules
+changed: the built-in symbols cannot change, and the whole table (100k+
+lines) costs seconds of a TCG guest's time on every read.
 """
 from __future__ import annotations
 
-import functools
+__all__ = ["kernel_has", "read_symbols"]
 
-__all__ = ["kernel_has", "kernel_symbols", "read_symbols"]
+_table: tuple[bytes, bytes] | None = None  # (/proc/modules, /proc/kallsyms) when last read
+
+
+def _modules() -> bytes:
+    try:
+        with open("/proc/modules", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""  # no module support: nothing can appear later
+
+
+def _kallsyms() -> bytes | None:
+    global _table
+    modules = _modules()
+    if _table is None or _table[0] != modules:
+        try:
+            with open("/proc/kallsyms", "rb") as f:
+                _table = (modules, f.read())
+        except OSError:
+            return None
+    return _table[1]
+
+
+def _listed(table: bytes, name: str) -> bool:
+    # lines are "address type name\n" or "address type name\t[module]\n"; names hold no blanks
+    n = name.encode()
+    return b" " + n + b"\n" in table or b" " + n + b"\t" in table
 
 
 def read_symbols(*names: str) -> dict[str, bool] | None:
     """Which of *names* are symbols in /proc/kallsyms now (None when kallsyms is unreadable)."""
-    want = set(names)
-    found: set[str] = set()
-    try:
-        with open("/proc/kallsyms") as f:
-            for line in f:
-                parts = line.split()
-                if len(parts) >= 3 and parts[2] in want:
-                    found.add(parts[2])
-    except OSError:
-        return None
-    return {n: n in found for n in names}
-
-
-@functools.cache
-def kernel_symbols(*names: str) -> dict[str, bool] | None:
-    """read_symbols(), once per process: for code that cannot appear later (built in, or loaded already)."""
-    return read_symbols(*names)
+    table = _kallsyms()
+    return None if table is None else {n: _listed(table, n) for n in names}
 
 
 def kernel_has(symbol: str) -> bool | None:

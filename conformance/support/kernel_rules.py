@@ -18,7 +18,7 @@ from netlink_probe import constants as C
 from netlink_probe import privileges
 from netlink_probe.kernel_info import MAX_LINKS, socket_outcome
 
-from .kallsyms import kernel_symbols
+from .kallsyms import read_symbols
 
 __all__ = ["ALL_CAPS", "GENL_ADMIN_GROUPS", "NEVER_REGISTERED", "NONROOT_RECV", "NONROOT_SEND", "Env", "KernelCfg",
            "Privileges", "allowed", "kernel_cfgs", "port0_answers", "predict", "predict_noop", "privileges_of",
@@ -166,7 +166,7 @@ _RCV_SKB_ACK = "netlink_rcv_skb() acks control messages (type < NLMSG_MIN_TYPE) 
 
 
 def _connector_cfg() -> KernelCfg:
-    syms = kernel_symbols("cn_bind", "cn_rx_skb")
+    syms = read_symbols("cn_bind", "cn_rx_skb")
     has_cn_bind = bool(syms and syms["cn_bind"])
     return KernelCfg(
         "NETLINK_CONNECTOR", "drivers/connector/connector.c cn_init(): netlink_kernel_create(&init_net, ...)"
@@ -181,7 +181,7 @@ def _rdma_cfg() -> KernelCfg:
     """NETLINK_RDMA gained NL_CFG_F_NONROOT_RECV with RDMA monitoring (v6.11: "RDMA/nldev: Add support
     for RDMA monitoring" also added rdma_nl_notify_event()); before it, no flags."""
     socket_outcome(C.NETLINK_RDMA)  # opening the socket autoloads ib_core on module kernels: its symbols appear
-    syms = kernel_symbols("rdma_nl_notify_event")
+    syms = read_symbols("rdma_nl_notify_event")
     monitor = bool(syms and syms["rdma_nl_notify_event"])
     return KernelCfg(
         "NETLINK_RDMA", "drivers/infiniband/core/netlink.c rdma_nl_net_init(): .input = rdma_nl_rcv"

@@ -91,7 +91,9 @@ def suite_command(python: str, suite: str, out_prefix: str, with_profile: bool,
     Test files or node ids among *extra* ('conformance/test_x.py', '...::test_y[case]') replace the
     suite's folder: pytest would otherwise run the whole folder and them."""
     chosen = [a for a in extra if not a.startswith("-") and (a.endswith(".py") or ".py::" in a)]
-    cmd = [python, "-m", "pytest", *([] if chosen else [suite]), "-n", "auto", "-p", "no:cacheprovider"]
+    cmd = [python, "-m", "pytest", *([] if chosen else [suite]), "-n", "auto", "-p", "no:cacheprovider",
+           # plugins the suite does not use, each imported by every process (hypothesis: ~8 s under TCG)
+           "-p", "no:hypothesispytest", "-p", "no:benchmark"]
     if with_profile:  # the project's plugin: profile, KTAP and progress lines with an ETA
         cmd += ["--profile", out_prefix + ".profile.json", "--ktap", out_prefix + ".ktap", "--progress-lines"]
     cmd += ["--junitxml", out_prefix + ".junit.xml", "-q"]
