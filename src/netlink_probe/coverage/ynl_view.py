@@ -48,9 +48,10 @@ def _load_lib(tree: Path) -> Any:
     except Exception as e:  # its imports (yaml) may be missing
         del sys.modules[name]
         raise YnlUnavailable(f"YNL's library does not load: {e!r}") from e
-    nlspec = sys.modules.get(name + ".nlspec")
-    if nlspec is not None and getattr(nlspec.yaml, "CSafeLoader", None) is not None:
-        nlspec.yaml = _LibYaml(nlspec.yaml)
+    nlspec: Any = sys.modules.get(name + ".nlspec")
+    yaml = getattr(nlspec, "yaml", None)
+    if getattr(yaml, "CSafeLoader", None) is not None:
+        nlspec.yaml = _LibYaml(yaml)
     return mod
 
 
