@@ -28,8 +28,8 @@ SEEDS = sorted({**load(os.path.join(HERE, "data")), **load(os.path.join(HERE, "f
 FIXED = (12, 16, 4)  # rtmsg, ifinfomsg, genlmsghdr
 HEADERS = (L.RTMSG, L.IFINFOMSG, L.GENLMSGHDR, L.NDMSG)
 TYPES = (-1, *range(0, 36), 63, 64, 127, 128, 16383)
-GETTERS = ("get", "u8", "u16", "u32", "u64", "s32", "s64", "be16", "be32", "str", "bytes", "offset", "span", "flag",
-           "nested", "__contains__")
+GETTERS = ("get", "u8", "u16", "u32", "u64", "s32", "s64", "be16", "be32", "str", "ip", "bytes", "offset", "span",
+           "flag", "nested", "__contains__")
 
 
 def _outcome(fn: Any, *args: Any) -> Any:

@@ -125,7 +125,10 @@ class Dump:
         *arrays*: integer columns come as `array.array`s filled in C, without
         a Python int per cell -- header fields in their C type, unsigned
         attributes as 'Q' with 0 for an absent one; ``present[name]`` then
-        holds, per object, 1 where it had the attribute.  Other columns stay lists.
+        holds, per object, 1 where it had the attribute.  Address columns come
+        as `codec.address_column.AddressColumn`s: sequences of the same texts
+        (or None), kept as raw bytes and formatted when read.  Other columns
+        stay lists.
         """
         from .codec.columns import ColumnDecoder
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .. import constants as C
+from ._fastmsg import AttrsBase
 from .buffer import Buffer
 from .errors import DecodeError
 
@@ -116,24 +117,28 @@ def _span_error(buf: Buffer, start: int, end: int) -> DecodeError:
     return DecodeError(start, f"attributes end at {end}, past the buffer ({len(buf)} bytes)")
 
 
-class Attrs:
+class Attrs(AttrsBase):
     """The attributes between *start* and *end* of *buf*, indexed on first use.
 
     The index is one pass over the TLV headers that checks every length and
     records, per type number (flags masked), the offset of its first
     attribute; values are read only when asked.  The full list (repeats,
-    order, flags) is built on first iteration.
+    order, flags) is built on first iteration.  The fields live in a C base
+    (`codec._fastmsg.AttrsBase`), shared with the dump's `IndexedAttrs`.
     """
 
-    __slots__ = ("buf", "start", "end", "_first", "_all", "_mv")
+    __slots__ = ()
 
     def __init__(self, buf: Buffer, start: int, end: int) -> None:
         self.buf = buf
         self.start = start
         self.end = end
-        self._first: dict[int, int] | None = None  # type -> offset of its first nlattr header
-        self._all: list[tuple[int, int, int]] | None = None  # (type word, offset, nla_len) in wire order
-        self._mv: memoryview | None = None
+        self._first = None  # type -> offset of its first nlattr header
+        self._all = None  # (type word, offset, nla_len) in wire order
+        self._mv = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Attrs, (self.buf, self.start, self.end)
 
     # -- indexing -------------------------------------------------------
     def _index(self) -> dict[int, int]:
@@ -298,6 +303,16 @@ class Attrs:
         b = bytes(v)
         nul = b.find(b"\0")
         return (b if nul < 0 else b[:nul]).decode("utf-8", "replace")
+
+    def ip(self, t: int, default: Any = None) -> Any:
+        """The first attribute of type *t* as an address in text (IPv4 and IPv6 as `codec.values.ip` writes
+        them, other lengths as hex), or *default*."""
+        v = self.get(t)
+        if v is None:
+            return default
+        from .schema.decode import ip  # here: schema.decode imports this module
+
+        return ip(v)
 
     def bytes(self, t: int, default: Any = None) -> Any:
         """The first attribute of type *t* as a copy (bytes), or *default*."""

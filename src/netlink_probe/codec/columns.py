@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from ..sys import ffi, lib
 from . import rtnl as R
+from .address_column import WIDTH, AddressColumn
 from .layouts import Layout
 from .message import HDRLEN
 
@@ -33,7 +34,8 @@ class ColumnDecoder:
     as text, "str"); an absent attribute is None; anything else is bytes.
     With *arrays*, integer columns are `array.array`s filled in C, without a
     Python int per cell: header fields in their C type, unsigned attributes
-    as 'Q' (an absent one reads 0; ``present[name]`` has 1 where it was there).
+    as 'Q' (an absent one reads 0; ``present[name]`` has 1 where it was there),
+    and address columns as `AddressColumn`s (raw addresses, formatted when read).
     """
 
     def __init__(self, layout: Layout, space: str, names: Iterable[str], arrays: bool = False) -> None:
@@ -65,6 +67,8 @@ class ColumnDecoder:
                 if kind in _UNSIGNED:
                     self.columns[name] = array("Q")
                     self.present[name] = array("B")
+                elif kind == "ip":
+                    self.columns[name] = AddressColumn()
         self._scanned: tuple[bytes, int, int] = (b"", 0, 0)
 
     def _ensure(self, n: int) -> None:
@@ -140,6 +144,10 @@ class ColumnDecoder:
                 offs = ffi.unpack(self._off + c, k)
                 cols[name] += [(v - top if v >= top >> 1 else v) if o else None
                                for v, o in zip(ffi.unpack(self._val + c, k), offs)]
+            elif self.arrays and kind == "ip":  # copied in C, formatted when read
+                out = self._scratch(WIDTH * k)
+                lib.np_pack_values(self._buf, self._off + c, self._len + c, k, WIDTH, out)
+                cols[name].extend_packed(out, self._len + c, k)
             elif kind == "ip":  # formatted in C, one call per datagram
                 out = self._text(k)
                 w = lib.np_format_ip(self._buf, self._off + c, self._len + c, k, out)

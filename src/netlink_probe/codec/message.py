@@ -1,9 +1,10 @@
 """Netlink messages: split a receive buffer into `Message` views; encode requests.
 
 A `Message` is a view of one nlmsghdr in the buffer it arrived in: header
-fields are read once, the payload is sliced only when asked.  Messages of a
-dump are `codec.msgindex.IndexedMessage`s, whose `attrs` reads the datagram's
-C-built attribute index (`codec.attr_index`) instead of indexing in Python.
+fields are read once, the payload is sliced only when asked.  Its fields are
+stored by a C base (`codec._fastmsg.MessageBase`), which the messages of a
+dump, `codec.msgindex.IndexedMessage`s, share: their fields, `attrs` and
+`header` read the datagram's index built in C, without a Python frame.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import struct
 from typing import Any
 
 from .. import constants as C
-from .attr_index import DatagramIndex
+from ._fastmsg import MessageBase
 from .attribute import Attrs
 from .buffer import Buffer
 from .errors import DecodeError
@@ -29,17 +30,18 @@ def align(n: int) -> int:
     return (n + NLMSG_ALIGNTO - 1) & ~(NLMSG_ALIGNTO - 1)
 
 
-class Message:
-    """One netlink message inside a buffer."""
+class Message(MessageBase):
+    """One netlink message inside a buffer (fields: buf, offset, length, type, flags, seq, pid)."""
 
-    __slots__ = ("buf", "offset", "length", "type", "flags", "seq", "pid", "_attrs", "_index", "_row")
+    __slots__ = ()  # the fields live in MessageBase
 
     def __init__(self, buf: Buffer, offset: int, length: int, type_: int, flags: int, seq: int, pid: int) -> None:
         self.buf, self.offset, self.length = buf, offset, length
         self.type, self.flags, self.seq, self.pid = type_, flags, seq, pid
-        self._attrs: Attrs | None = None
-        self._index: DatagramIndex | None = None  # set by codec.msgindex, with this message's _row in it
-        self._row = 0
+        self._attrs = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Message, (self.buf, self.offset, self.length, self.type, self.flags, self.seq, self.pid)
 
     @property
     def payload(self) -> memoryview:

@@ -156,17 +156,16 @@ int np_scan(const uint8_t *buf, size_t len, uint32_t seq, uint32_t pid, size_t f
             uint32_t *present, int max_msgs);
 size_t np_format_ip(const uint8_t *buf, const uint32_t *off, const uint32_t *vlen, int count, char *out);
 void np_gather(const uint8_t *buf, const uint32_t *msg, int count, size_t at, int size, uint8_t *dst);
+void np_pack_values(const uint8_t *buf, const uint32_t *off, const uint32_t *vlen, int count, int width, uint8_t *dst);
 void np_present(const uint32_t *off, int count, uint8_t *dst);
-int np_index(const uint8_t *buf, size_t len, uint32_t seq, uint32_t pid, size_t fixed_len, int max_w,
-             uint32_t *msg, uint16_t *tab, int *w_out, int max_msgs);
 size_t np_cmsg_space(size_t len);
 size_t np_cmsg_len(size_t len);
 """
 
 # glibc has no wrappers for capget/capset; CMSG_* are macros.  These helpers are
-# the only C the binding adds of its own, with np_scan (bulk decoding) and np_index (the
-# lazy view's index), each one call per whole dump datagram (a per-message C indexer was
-# measured slower than Python through cffi's call overhead, and removed).
+# the only C the binding adds of its own, with np_scan (bulk decoding), one call per whole
+# dump datagram (cffi's call overhead is too high per message).  The lazy view's index
+# and its per-message types are a CPython extension, codec/_fastmsg.c (cffi makes no types).
 SOURCE = HEADERS + r"""
 static int np_capget(cap_user_header_t hdr, cap_user_data_t data) { return syscall(SYS_capget, hdr, data); }
 static int np_capset(cap_user_header_t hdr, const cap_user_data_t data) { return syscall(SYS_capset, hdr, data); }
@@ -264,74 +263,13 @@ static void np_gather(const uint8_t *buf, const uint32_t *msg, int count, size_t
 static void np_present(const uint32_t *off, int count, uint8_t *dst) {
     for (int i = 0; i < count; i++) dst[i] = off[i] != 0;
 }
-
-/* Whether the attributes of [a, end) are a well-formed run (Attrs._index's checks: every
- * nla_len at least 4 and inside the run, bytes after the last one all zero), with every type
- * (flags masked) below max_w; *top gets the largest type seen. */
-static int np_run_ok(const uint8_t *buf, size_t a, size_t end, int max_w, int *top) {
-    while (a + 4 <= end) {
-        uint16_t alen, atype;
-        memcpy(&alen, buf + a, 2); memcpy(&atype, buf + a + 2, 2);
-        atype &= 0x3fff;
-        if (alen < 4 || alen > end - a || atype >= max_w) return 0;
-        if (atype > *top) *top = atype;
-        a += ((size_t)alen + 3) & ~(size_t)3;
-    }
-    for (; a < end; a++) if (buf[a]) return 0;
-    return 1;
-}
-
-/* The index behind the lazy Message/Attrs view of one dump datagram (codec/msgindex.py): one
- * call per datagram, because per-message calls through cffi cost more than they save.
- * Message i: msg[4i..4i+3] = offset, length, type, flags (message.parse's split and checks).
- * Its row of tab starts at i * (*w + 1): tab[row] = 1 when the message was indexed, and then
- * tab[row + 1 + t] = offset of the first nlattr of type t, relative to the message (0: absent),
- * with bit 0 set when its value is shorter than 4 bytes (offsets are 4-aligned: u32 lookups need no nla_len).
- * Indexed are messages of type >= NLMSG_MIN_TYPE, shorter than 64 KiB, whose payload holds
- * fixed_len bytes followed by a well-formed attribute run (np_run_ok); any other gets
- * tab[row] = 0 and the Python codec indexes it itself (raising, when asked, what it finds).
- * *w = 1 + the largest type of the indexed messages.  Returns the number of messages; -1 for
- * a malformed nlmsghdr (or more than max_msgs), -2 for one whose seq/pid differ: the caller
- * then takes the general path, which classifies or rejects the datagram message by message. */
-static void np_gather(const uint8_t *buf, const uint32_t *msg, int count, size_t at, int size, uint8_t *dst);
-void np_present(const uint32_t *off, int count, uint8_t *dst);
-int np_index(const uint8_t *buf, size_t len, uint32_t seq, uint32_t pid, size_t fixed_len, int max_w,
-                    uint32_t *msg, uint16_t *tab, int *w_out, int max_msgs) {
-    size_t pos = 0; int n = 0, top = -1;
-    size_t skip = (fixed_len + 3) & ~(size_t)3;
-    while (pos < len) {  /* pass 1: split and check; whether message i is indexed goes to tab[i] */
-        uint32_t mlen, mseq, mpid; uint16_t mtype, mflags;
-        if (len - pos < 16 || n >= max_msgs) return -1;
-        memcpy(&mlen, buf + pos, 4); memcpy(&mtype, buf + pos + 4, 2); memcpy(&mflags, buf + pos + 6, 2);
-        memcpy(&mseq, buf + pos + 8, 4); memcpy(&mpid, buf + pos + 12, 4);
-        if (mlen < 16 || mlen > len - pos) return -1;
-        if (((size_t)mlen + 3) / 4 * 4 > len - pos && pos + mlen != len) return -1;
-        if (mseq != seq || mpid != pid) return -2;
-        msg[4 * n] = (uint32_t)pos; msg[4 * n + 1] = mlen; msg[4 * n + 2] = mtype; msg[4 * n + 3] = mflags;
-        tab[n] = mtype >= 16 && mlen <= 0xFFFF && 16 + fixed_len <= mlen
-                 && np_run_ok(buf, pos + (16 + skip < mlen ? 16 + skip : mlen), pos + mlen, max_w, &top);
-        n++;
-        pos += ((size_t)mlen + 3) & ~(size_t)3;
-    }
-    int w = top + 1, stride = w + 1;
-    *w_out = w;
-    for (int i = n - 1; i >= 0; i--) {  /* pass 2, from the end: row i starts at or after flag i */
-        uint16_t *row = tab + (size_t)i * stride;
-        uint16_t ok = tab[i];
-        memset(row, 0, (size_t)stride * 2);
-        row[0] = ok;
-        if (!ok) continue;
-        size_t p = msg[4 * i], end = p + msg[4 * i + 1];
-        size_t a = p + 16 + skip < end ? p + 16 + skip : end;
-        while (a + 4 <= end) {
-            uint16_t alen, atype;
-            memcpy(&alen, buf + a, 2); memcpy(&atype, buf + a + 2, 2);
-            atype &= 0x3fff;
-            if (!row[1 + atype]) row[1 + atype] = (uint16_t)(a - p) | (alen < 8);  /* bit 0: no u32 */
-            a += ((size_t)alen + 3) & ~(size_t)3;
-        }
-    }
-    return n;
+/* An address column (codec/address_column.py): each value (off/vlen as np_scan gives them)
+ * copied into a width-byte slot of dst, zero-filled (at most width bytes of a longer one). */
+static void np_pack_values(const uint8_t *buf, const uint32_t *off, const uint32_t *vlen, int count, int width,
+                           uint8_t *dst) {
+    memset(dst, 0, (size_t)count * width);
+    for (int i = 0; i < count; i++)
+        if (off[i]) memcpy(dst + (size_t)i * width, buf + off[i], vlen[i] < (uint32_t)width ? vlen[i] : (size_t)width);
 }
 
 """
