@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from ..sys import ffi, lib
 from . import rtnl as R
-from .address_column import WIDTH, AddressColumn
+from .address_column import AddressColumn
 from .layouts import Layout
 from .message import HDRLEN
 
@@ -124,9 +124,12 @@ class ColumnDecoder:
             size = 1 if st is None else st.size
             out = self._scratch(size * k)
             lib.np_gather(self._buf, self._msg, k, HDRLEN + off, size, out)
-            packed = array(self._codes[name])
-            packed.frombytes(ffi.buffer(out, size * k))
-            cols[name] += packed if self.arrays else packed.tolist()
+            if self.arrays:
+                cols[name].frombytes(ffi.buffer(out, size * k))
+            else:
+                packed = array(self._codes[name])
+                packed.frombytes(ffi.buffer(out, size * k))
+                cols[name] += packed.tolist()
         for j, (name, _t, kind) in enumerate(self.attrs):  # column j starts at j * cap
             c = j * cap
             everywhere = k == n and self._present[j] == n
@@ -145,9 +148,7 @@ class ColumnDecoder:
                 cols[name] += [(v - top if v >= top >> 1 else v) if o else None
                                for v, o in zip(ffi.unpack(self._val + c, k), offs)]
             elif self.arrays and kind == "ip":  # copied in C, formatted when read
-                out = self._scratch(WIDTH * k)
-                lib.np_pack_values(self._buf, self._off + c, self._len + c, k, WIDTH, out)
-                cols[name].extend_packed(out, self._len + c, k)
+                cols[name].extend_scanned(self._buf, self._off + c, self._len + c, k)
             elif kind == "ip":  # formatted in C, one call per datagram
                 out = self._text(k)
                 w = lib.np_format_ip(self._buf, self._off + c, self._len + c, k, out)

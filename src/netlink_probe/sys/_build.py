@@ -156,7 +156,7 @@ int np_scan(const uint8_t *buf, size_t len, uint32_t seq, uint32_t pid, size_t f
             uint32_t *present, int max_msgs);
 size_t np_format_ip(const uint8_t *buf, const uint32_t *off, const uint32_t *vlen, int count, char *out);
 void np_gather(const uint8_t *buf, const uint32_t *msg, int count, size_t at, int size, uint8_t *dst);
-void np_pack_values(const uint8_t *buf, const uint32_t *off, const uint32_t *vlen, int count, int width, uint8_t *dst);
+uint32_t np_pack_values(const uint8_t *buf, const uint32_t *off, const uint32_t *vlen, int count, int width, uint8_t *dst);
 void np_present(const uint32_t *off, int count, uint8_t *dst);
 size_t np_cmsg_space(size_t len);
 size_t np_cmsg_len(size_t len);
@@ -264,12 +264,18 @@ static void np_present(const uint32_t *off, int count, uint8_t *dst) {
     for (int i = 0; i < count; i++) dst[i] = off[i] != 0;
 }
 /* An address column (codec/address_column.py): each value (off/vlen as np_scan gives them)
- * copied into a width-byte slot of dst, zero-filled (at most width bytes of a longer one). */
-static void np_pack_values(const uint8_t *buf, const uint32_t *off, const uint32_t *vlen, int count, int width,
-                           uint8_t *dst) {
+ * copied into a width-byte slot of dst, zero-filled (at most width bytes of a longer one).
+ * Returns the longest value's length: the caller widens its slots when it exceeds width. */
+static uint32_t np_pack_values(const uint8_t *buf, const uint32_t *off, const uint32_t *vlen, int count, int width,
+                               uint8_t *dst) {
+    uint32_t longest = 0;
     memset(dst, 0, (size_t)count * width);
-    for (int i = 0; i < count; i++)
-        if (off[i]) memcpy(dst + (size_t)i * width, buf + off[i], vlen[i] < (uint32_t)width ? vlen[i] : (size_t)width);
+    for (int i = 0; i < count; i++) {
+        if (!off[i]) continue;
+        if (vlen[i] > longest) longest = vlen[i];
+        memcpy(dst + (size_t)i * width, buf + off[i], vlen[i] < (uint32_t)width ? vlen[i] : (size_t)width);
+    }
+    return longest;
 }
 
 """
