@@ -1,4 +1,4 @@
-"""`netlink-probe monitor` run as a subprocess inside a fresh namespace, fed by real kernel events.
+"""`netlink-probe monitor` (forked from the test process, support.cli_fork) inside a fresh namespace, fed by real kernel events.
 
 Which groups above 32 carry notifications is kernel-dependent (RTM_NEWMULTICAST on
 RTNLGRP_IPV4_MCADDR / RTNLGRP_IPV6_MCADDR arrived in 6.13; the 6.1 headers end at
@@ -8,10 +8,8 @@ command must report the same groups through NETLINK_PKTINFO.
 """
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 import time
 
 import pytest
@@ -22,7 +20,7 @@ from netlink_probe import kernel_info
 from netlink_probe.iproute2.monitor import default_groups
 from netlink_probe.kernel_info import group_range
 from support.iproute2 import have_ip
-from support.monitor import REPO, Monitor
+from support.monitor import Monitor, start_monitor
 
 def veth_up_with_addresses(ns) -> None:
     """The trigger (shared with kernel-info's probe)."""
@@ -119,18 +117,12 @@ def test_monitor_without_group_listens_to_the_groups_of_ip_monitor(netns):
 
 def run_text_monitor(netns, trigger, *args: str) -> list[str]:
     """`netlink-probe monitor ARGS --netns NS` in text mode: started, *trigger*(netns) once it listens, its lines."""
-    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    p = subprocess.Popen([sys.executable, "-m", "netlink_probe", "monitor", *args, "--netns", netns.path,
-                          "--color", "never"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    p, _ = start_monitor(*args, "--netns", netns.path, "--color", "never")
     try:
-        ready = p.stderr.readline()  # the listening line: the groups are joined
-        assert ready.startswith("listening on"), ready + p.stderr.read()
         trigger(netns)
-        out, err = p.communicate(timeout=30)
+        out, err = p.communicate(30)
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+        p.kill()
     assert p.returncode == 0, err
     return out.splitlines()
 

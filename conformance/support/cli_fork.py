@@ -7,13 +7,15 @@ netlink_probe imported already): the child puts its stdout and stderr on pipes, 
 drops the suite's signal handlers (SIGTERM cleans up the *parent's* namespaces) and runs
 ``cli.main(argv)``; its exit status is main's return, a SystemExit's code (argparse: 2), or 1 after a
 traceback, as the interpreter would give.  The child leaves with ``os._exit``: no atexit handler, no
-fixture finaliser of the parent runs in it.  The real entry point keeps its own tests
-(tests/test_cli*.py start it; test_cli_monitor streams from a real process).
+fixture finaliser of the parent runs in it.  ``ForkedCli`` is the same child left running, for
+`monitor`: read its readiness line, trigger, then collect.  The real entry point keeps its own tests
+(tests/test_cli*.py start it).
 """
 from __future__ import annotations
 
 import io
 import os
+import select
 import selectors
 import signal
 import subprocess
@@ -21,7 +23,7 @@ import sys
 import time
 import traceback
 
-__all__ = ["run_cli"]
+__all__ = ["ForkedCli", "run_cli"]
 
 
 def _child(argv: list[str], out_w: int, err_w: int) -> None:
@@ -62,42 +64,85 @@ def _child(argv: list[str], out_w: int, err_w: int) -> None:
         os._exit(code & 0xFF if isinstance(code, int) else 1)
 
 
+class ForkedCli:
+    """`netlink-probe ARGV` forked from this process and running; ``returncode`` once it has been reaped."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.argv = ["netlink-probe", *argv]
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(out_r)
+            os.close(err_r)
+            _child(list(argv), out_w, err_w)
+        os.close(out_w)
+        os.close(err_w)
+        self.returncode: int | None = None
+        self._chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
+        self._open = [out_r, err_r]
+        self._out, self._err = out_r, err_r
+
+    def stderr_line(self, timeout: float) -> str:
+        """The child's next stderr line ('' when it closed stderr or said nothing within *timeout* seconds).
+
+        Read a byte at a time from the fd: nothing of what follows may sit unseen in a buffer."""
+        deadline = time.monotonic() + timeout
+        raw = b""
+        while not raw.endswith(b"\n") and self._err in self._open:
+            r, _, _ = select.select([self._err], [], [], max(0.0, deadline - time.monotonic()))
+            if not r:
+                break
+            ch = os.read(self._err, 1)
+            if not ch:
+                break
+            raw += ch
+        return raw.decode("utf-8", "replace")
+
+    def communicate(self, timeout: float) -> tuple[str, str]:
+        """Everything it writes until it exits (stdout, stderr); subprocess.TimeoutExpired if it runs on."""
+        deadline = time.monotonic() + timeout
+        with selectors.DefaultSelector() as sel:
+            for fd in self._open:
+                sel.register(fd, selectors.EVENT_READ)
+            while sel.get_map():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise subprocess.TimeoutExpired(self.argv, timeout)
+                for key, _ in sel.select(left):
+                    data = os.read(key.fd, 65536)
+                    if data:
+                        self._chunks[key.fd].append(data)
+                    else:
+                        sel.unregister(key.fd)
+                        self._open.remove(key.fd)
+                        os.close(key.fd)
+        self._reap(0)
+        return tuple(b"".join(self._chunks[fd]).decode("utf-8", "replace")  # type: ignore[return-value]
+                     for fd in (self._out, self._err))
+
+    def kill(self) -> None:
+        """SIGKILL and reap it (what it wrote stays readable with `communicate`)."""
+        if self.returncode is None:
+            os.kill(self.pid, signal.SIGKILL)
+            self._reap(0)
+
+    def _reap(self, flags: int) -> None:
+        if self.returncode is None:
+            _, status = os.waitpid(self.pid, flags)
+            self.returncode = os.waitstatus_to_exitcode(status)
+
+
 def run_cli(argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
     """`netlink-probe ARGV` forked from this process: its exit status, stdout and stderr (text).
 
     subprocess.TimeoutExpired (the child killed) when it has not finished within *timeout* seconds."""
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(out_r)
-        os.close(err_r)
-        _child(list(argv), out_w, err_w)
-    os.close(out_w)
-    os.close(err_w)
-    chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
-    deadline = time.monotonic() + timeout
-    with selectors.DefaultSelector() as sel:
-        for fd in chunks:
-            sel.register(fd, selectors.EVENT_READ)
-        try:
-            while sel.get_map():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    os.kill(pid, signal.SIGKILL)
-                    os.waitpid(pid, 0)
-                    raise subprocess.TimeoutExpired(["netlink-probe", *argv], timeout)
-                for key, _ in sel.select(left):
-                    data = os.read(key.fd, 65536)
-                    if data:
-                        chunks[key.fd].append(data)
-                    else:
-                        sel.unregister(key.fd)
-        finally:
-            os.close(out_r)
-            os.close(err_r)
-    _, status = os.waitpid(pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    return subprocess.CompletedProcess(["netlink-probe", *argv], code,
-                                       b"".join(chunks[out_r]).decode("utf-8", "replace"),
-                                       b"".join(chunks[err_r]).decode("utf-8", "replace"))
+    child = ForkedCli(argv)
+    try:
+        out, err = child.communicate(timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate(10)
+        raise
+    assert child.returncode is not None
+    return subprocess.CompletedProcess(child.argv, child.returncode, out, err)
