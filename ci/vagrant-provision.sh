@@ -16,9 +16,9 @@
 # The boxes scripts/vagrant-box builds have everything but pyroute2 >= 0.9 (Debian 12 has 0.7)
 # baked in, and no network: pyroute2 comes from the wheelhouse (pip in a guest can fail TLS,
 # so the host downloads it), and the cffi binding is the host-built abi3 .so synced with the
-# checkout (Debian 12's python3 is 3.11 with the same glibc). On other boxes (with network),
-# missing Debian packages are installed with apt and a binding that does not load is built in
-# place (gcc, python3-dev, python3-cffi).
+# checkout (Debian 12's python3 is 3.11 with the same glibc), as is codec/_fastmsg (cpython-311).
+# On other boxes (with network), missing Debian packages are installed with apt and a binding
+# that does not load is built in place, with codec/_fastmsg (gcc, python3-dev, python3-cffi).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 
@@ -93,6 +93,11 @@ EOF
         command -v gcc >/dev/null && "$PY" -c 'import cffi' 2>/dev/null ||
             apt_install gcc libc6-dev python3-dev python3-cffi linux-libc-dev
         (cd "$SRC/src" && "$PY" netlink_probe/sys/_build.py) || die "building the cffi binding failed"
+        # codec/_fastmsg (setup.py's ext_modules; a plain CPython extension, so per Python version), without
+        # setuptools: Debian's is too old for pyproject.toml's license field
+        (cd "$SRC/src/netlink_probe/codec" && "$PY" -c 'import subprocess, sysconfig as s
+subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-I" + s.get_paths()["include"], "_fastmsg.c",
+                "-o", "_fastmsg" + s.get_config_var("EXT_SUFFIX")], check=True)') || die "building codec/_fastmsg failed"
         (cd / && "$PY" -c 'import netlink_probe') || die "netlink_probe does not import"
     fi
     log "dependencies ready ($((SECONDS - t0)) s)"

@@ -9,9 +9,11 @@
  *   index()                 one call per dump datagram: split the messages, check their headers,
  *                           seq and port id, index the first attribute of every type per message
  *                           (a DatagramIndex);
- *   IndexedMessageBase      a message of a DatagramIndex: header fields read from the index on
- *                           access, attrs() and header() without a Python frame;
- *   IndexedAttrsBase        its attributes: get/u32/offset/`in` read the index row.
+ *   IndexedMessageBase      a message of a DatagramIndex: nlmsghdr fields read from the index on
+ *                           access, attrs() and header() (the family header, unpacked when asked)
+ *                           without a Python frame;
+ *   IndexedAttrsBase        its attributes: get/u32/ip/offset/`in` (and the _scalar behind u8 ...
+ *                           be32) read the index row.
  *
  * codec.msgindex and codec.attr_index subclass the two views (to be Messages and Attrs) and hand
  * this module, through configure(), the Python paths it falls back to.  The views only hold

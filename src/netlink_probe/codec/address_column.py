@@ -41,7 +41,7 @@ class AddressColumn(Sequence["str | None"]):
         return self._scratch
 
     def extend_scanned(self, buf: Any, off: Any, vlen: Any, k: int) -> None:
-        """Append *k* rows: the values at *off* (*vlen* bytes each) in *buf` (np_scan's column, cffi pointers)."""
+        """Append *k* rows: the values at *off* (*vlen* bytes each) in *buf* (np_scan's column, cffi pointers)."""
         out = self._slots(16 * k)
         longest = lib.np_pack_values(buf, off, vlen, k, self._width, out)
         if longest > self._width:  # an IPv6 (or longer) value: every slot to 16 bytes, this datagram again
