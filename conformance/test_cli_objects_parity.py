@@ -7,14 +7,22 @@ IPv6 groups the links join), a vxlan with a static fdb entry to a remote,
 rules of every kind ip prints (selectors, actions, goto, uid and port
 ranges), IPv4 and IPv6 nexthops (device, gateway, blackhole, a group).
 Timers (mdb) follow `support.cli_parity`'s comparison rule.
+
+Every test only reads, so each namespace is built once per module (and xdist
+worker), not per test: building one costs ~15 `ip`/`bridge` runs and a wait for
+linkwatch, 20-40 s in a TCG guest.  The nexthop and VLAN-filtering variants are
+namespaces of their own: they change what `ip route` and `bridge fdb` show.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from support.cli_parity import cli, parity, tool, tool_text
+from support.link_kinds import skip_without_kind
 from support.linkwatch import settle
 
-from netlink_probe import KernelError, rtnl
+from netlink_probe import KernelError, NetNS, rtnl
 from netlink_probe.netns import entered
 
 RULES = (["add", "from", "10.0.0.0/8", "table", "100", "prio", "100"],
@@ -34,15 +42,14 @@ def _ip(ns, *argv: str) -> None:
     assert p.returncode == 0, f"{' '.join(argv)}: {p.stderr.strip()}"
 
 
-@pytest.fixture
-def objects_ns(netns, require_kind):
-    """The namespace described in the module docstring."""
-    require_kind("bridge")
-    require_kind("vxlan")
-    with entered(netns), open("/proc/sys/net/ipv6/conf/default/accept_dad", "w") as f:
+def _build_objects(ns: NetNS) -> None:
+    """Fill *ns* as the module docstring describes."""
+    skip_without_kind("bridge")
+    skip_without_kind("vxlan")
+    rtnl.loopback_up(ns)
+    with entered(ns), open("/proc/sys/net/ipv6/conf/default/accept_dad", "w") as f:
         f.write("0")
-    with rtnl.Rtnl(netns) as r:
-        r.up(r.link_index("lo"))
+    with rtnl.Rtnl(ns) as r:
         a, b = r.add_veth("dv0", "dv1")
         r.do(rtnl.new_link("br0", "bridge"))
         br = r.link_index("br0")
@@ -52,30 +59,43 @@ def objects_ns(netns, require_kind):
         r.do(rtnl.new_addr(a, "192.0.2.1", 24))
         r.do(rtnl.new_addr(a, "2001:db8::1", 64))
         r.do(rtnl.new_link("vx0", "vxlan", rtnl.vxlan_data(42, 4789, link=a)))
-    _ip(netns, "bridge", "fdb", "append", "00:00:00:00:00:00", "dev", "vx0", "dst", "192.0.2.7", "port", "4790",
+    _ip(ns, "bridge", "fdb", "append", "00:00:00:00:00:00", "dev", "vx0", "dst", "192.0.2.7", "port", "4790",
         "vni", "43")
     for argv in RULES:
-        _ip(netns, "ip", "rule", *argv)
-    _ip(netns, "ip", "-6", "rule", "add", "from", "2001:db8::/32", "table", "300", "prio", "160")
+        _ip(ns, "ip", "rule", *argv)
+    _ip(ns, "ip", "-6", "rule", "add", "from", "2001:db8::/32", "table", "300", "prio", "160")
+
+
+def _settled(ns: NetNS) -> NetNS:
     try:
-        with rtnl.Rtnl(netns) as r:
+        with rtnl.Rtnl(ns) as r:
             settle(r)
     except KernelError:
         pass
-    return netns
+    return ns
 
 
-@pytest.fixture
-def nexthop_ns(objects_ns):
-    """objects_ns with the nexthop objects of NEXTHOPS (skips, naming the kernel's answer, without them)."""
-    first = tool(objects_ns, ["ip", "nexthop", *NEXTHOPS[1]])  # a device nexthop: no gateway to validate
-    if first.returncode and "Operation not supported" in first.stderr + " " + first.stdout:
-        pytest.skip(f"RTM_NEWNEXTHOP refused: nexthop objects need kernel 5.3 ({first.stderr.strip()})")
-    assert first.returncode == 0, first.stderr
-    for argv in NEXTHOPS[:1] + NEXTHOPS[2:]:
-        _ip(objects_ns, "ip", "nexthop", *argv)
-    _ip(objects_ns, "ip", "route", "add", "198.51.100.0/24", "nhid", "4")
-    return objects_ns
+@pytest.fixture(scope="module")
+def objects_ns() -> Iterator[NetNS]:
+    """The namespace described in the module docstring (read only)."""
+    with NetNS.create() as ns:
+        _build_objects(ns)
+        yield _settled(ns)
+
+
+@pytest.fixture(scope="module")
+def nexthop_ns() -> Iterator[NetNS]:
+    """The module's objects and the nexthop objects of NEXTHOPS (skips, naming the kernel's answer, without them)."""
+    with NetNS.create() as ns:
+        _build_objects(ns)
+        first = tool(ns, ["ip", "nexthop", *NEXTHOPS[1]])  # a device nexthop: no gateway to validate
+        if first.returncode and "Operation not supported" in first.stderr + " " + first.stdout:
+            pytest.skip(f"RTM_NEWNEXTHOP refused: nexthop objects need kernel 5.3 ({first.stderr.strip()})")
+        assert first.returncode == 0, first.stderr
+        for argv in NEXTHOPS[:1] + NEXTHOPS[2:]:
+            _ip(ns, "ip", "nexthop", *argv)
+        _ip(ns, "ip", "route", "add", "198.51.100.0/24", "nhid", "4")
+        yield _settled(ns)
 
 
 @pytest.mark.parametrize("family", ["inet", "inet6"])
@@ -177,15 +197,17 @@ def test_dump_vlan_json_matches_bridge_vlan(objects_ns):
     parity(objects_ns, ["bridge", "vlan", "show"], ["vlan"])
 
 
-@pytest.fixture
-def vlan_ns(objects_ns):
-    """objects_ns with VLAN filtering on br0 and VLANs 10, 20-22 on its port (skips without the feature)."""
-    p = tool(objects_ns, ["ip", "link", "set", "br0", "type", "bridge", "vlan_filtering", "1"])
-    if p.returncode:
-        pytest.skip(f"bridge VLAN filtering unavailable (CONFIG_BRIDGE_VLAN_FILTERING): {p.stderr.strip()}")
-    _ip(objects_ns, "bridge", "vlan", "add", "dev", "dv1", "vid", "10", "pvid", "untagged")
-    _ip(objects_ns, "bridge", "vlan", "add", "dev", "dv1", "vid", "20-22")
-    return objects_ns
+@pytest.fixture(scope="module")
+def vlan_ns() -> Iterator[NetNS]:
+    """The module's objects with VLAN filtering on br0 and VLANs 10, 20-22 on its port (skips without the feature)."""
+    with NetNS.create() as ns:
+        _build_objects(ns)
+        p = tool(ns, ["ip", "link", "set", "br0", "type", "bridge", "vlan_filtering", "1"])
+        if p.returncode:
+            pytest.skip(f"bridge VLAN filtering unavailable (CONFIG_BRIDGE_VLAN_FILTERING): {p.stderr.strip()}")
+        _ip(ns, "bridge", "vlan", "add", "dev", "dv1", "vid", "10", "pvid", "untagged")
+        _ip(ns, "bridge", "vlan", "add", "dev", "dv1", "vid", "20-22")
+        yield _settled(ns)
 
 
 def test_dump_vlan_lists_port_vlans_like_bridge_vlan(vlan_ns):

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import functools
 
+import pytest
+
 from netlink_probe import kernel_info
 
 from .kallsyms import kernel_has
 
-__all__ = ["DRIVER_SYMBOLS", "TUN_REFUSAL", "UNKNOWN_KIND", "driver_present", "link_kind"]
+__all__ = ["DRIVER_SYMBOLS", "TUN_REFUSAL", "UNKNOWN_KIND", "driver_present", "link_kind", "skip_without_kind"]
 
 UNKNOWN_KIND = "Unknown device type"  # rtnl_newlink's extack when no rtnl_link_ops has the kind
 TUN_REFUSAL = "tun/tap creation via rtnetlink is not supported."  # tun_validate: only TUNSETIFF makes tun devices
@@ -35,3 +37,11 @@ def driver_present(kind: str) -> bool | None:
 def link_kind(kind: str) -> tuple[str, str | None]:
     """('ok', None) when this kernel can create *kind*, else (errno name, extack) — probed once per process."""
     return kernel_info.link_kind(kind)
+
+
+def skip_without_kind(kind: str) -> None:
+    """Skip the test, naming the kernel's answer, when *kind* cannot be created (the require_kind fixture)."""
+    result, ext = link_kind(kind)
+    if result != "ok":
+        pytest.skip(f"link kind {kind!r} unavailable: RTM_NEWLINK in a fresh netns answered {result}"
+                    + (f" ({ext!r})" if ext else ""))

@@ -25,7 +25,7 @@ from netlink_probe.pytest_plugin.run_mode import all_skipped_allowed
 from .decode_oracle import DecodeOracle, decode_oracle, tap_kernel_transports
 from .expect import BRANCHES
 from .host_snapshot import snapshot_host
-from .link_kinds import link_kind
+from .link_kinds import skip_without_kind
 from .reach import ReachPlugin
 from .requirements import missing, session_missing, session_refusal
 from .run_status import SUITE, RunStatus
@@ -168,9 +168,4 @@ def run_as() -> Callable[..., Any]:
 @pytest.fixture
 def require_kind() -> Callable[[str], None]:
     """require_kind('vxlan'): skip, naming the kernel's answer, when the link kind cannot be created."""
-    def need(kind: str) -> None:
-        result, ext = link_kind(kind)
-        if result != "ok":
-            pytest.skip(f"link kind {kind!r} unavailable: RTM_NEWLINK in a fresh netns answered {result}"
-                        + (f" ({ext!r})" if ext else ""))
-    return need
+    return skip_without_kind

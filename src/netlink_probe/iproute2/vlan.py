@@ -61,7 +61,10 @@ def vlan_json(m: Message, links: Links, *, dev: int = 0) -> dict[str, Any] | Non
 
 
 def vlans_text(objs: Iterable[dict[str, Any]], palette: Palette = PLAIN) -> str:
-    """`bridge vlan`'s table (port, vlan-id and flags per line), from `vlan_json` objects."""
+    """`bridge vlan`'s table (port, vlan-id and flags per line), from `vlan_json` objects.
+
+    No blank line between ports: iproute2 6.1 prints none (measured with two ports, a bridge port and
+    the bridge's own VLAN 1, on Debian's 5.10, 6.1 and 6.12 kernels)."""
     lines = ["port              vlan-id  "]
     for d in objs:
         for i, v in enumerate(d["vlans"]):
@@ -69,8 +72,7 @@ def vlans_text(objs: Iterable[dict[str, Any]], palette: Palette = PLAIN) -> str:
             vid = f"{v['vlan']}" + (f"-{v['vlanEnd']}" if "vlanEnd" in v else "")
             pad = " " * (16 - len(d["ifname"] if i == 0 else ""))
             lines.append(f"{name}{pad}  {vid}" + "".join(f" {f}" for f in v.get("flags", [])))
-        lines.append("")
-    return "\n".join(lines).rstrip("\n")
+    return "\n".join(lines)
 
 
 __all__ = ["dump_payload", "vlan_json", "vlans_text"]
