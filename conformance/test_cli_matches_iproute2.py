@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import json
 import time
+from collections.abc import Iterator
 
 import pytest
 from support.cli_fork import run_cli
@@ -20,7 +21,7 @@ from support.compare import pair_up
 from support.iproute2 import have_ip, ip, ip_json
 from support.linkwatch import settle
 
-from netlink_probe import rtnl
+from netlink_probe import NetNS, rtnl
 from netlink_probe.netns import entered
 
 
@@ -48,11 +49,21 @@ def set_sysctl(ns, path: str, value: str) -> None:
         f.write(value)
 
 
-@pytest.fixture
-def topology(netns_pair):
+@pytest.fixture(scope="module")
+def topology() -> Iterator[NetNS]:
     """lo; vb <-> va (va a port of br0, vb in group 5); vx <-> vy (vy in the second namespace);
-    addresses, routes and permanent neighbours on vb. Returns the first namespace."""
-    ns, other = netns_pair
+    addresses, routes and permanent neighbours on vb. Yields the first namespace.
+
+    Built once per module (and xdist worker): every test only reads it, and building it costs
+    seconds in a TCG guest."""
+    with NetNS.create() as ns, NetNS.create() as other:
+        rtnl.loopback_up(ns)
+        rtnl.loopback_up(other)
+        _build_topology(ns, other)
+        yield ns
+
+
+def _build_topology(ns: NetNS, other: NetNS) -> None:
     set_sysctl(ns, "/proc/sys/net/ipv6/conf/default/accept_dad", "0")  # no "tentative" flip mid-test
     with rtnl.Rtnl(ns) as r:
         va, vb = r.add_veth("va", "vb")
@@ -70,7 +81,6 @@ def topology(netns_pair):
         r.do(rtnl.neigh(vb, "192.0.2.9", "00:11:22:33:44:55"))
         r.do(rtnl.neigh(vb, "2001:db8::9", "00:11:22:33:44:66"))
         settle(r)
-    return ns
 
 
 def field_diffs(theirs: list[dict], ours: list[dict], key) -> list[str]:
