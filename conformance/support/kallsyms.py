@@ -4,9 +4,11 @@ A function whose address is taken (an ops table entry, a netlink_kernel_cfg
 callback) is never inlined away, so its symbol says the code is there — built
 in, or in a module that is loaded.
 
-/proc/kallsyms is read once per process and again only when /proc/modules
-changed: the built-in symbols cannot change, and the whole table (100k+
-lines) costs seconds of a TCG guest's time on every read.
+/proc/kallsyms is kept once read, and read again only when /proc/modules
+changed or a symbol is missing from it: the whole table (100k+ lines) costs
+seconds of a TCG guest's time on every read, but a copy read while another
+process loaded a module can lack that module's symbols (seen on 6.1: 8021q's
+vlan_newlink), so only a symbol found is taken from the copy.
 """
 from __future__ import annotations
 
@@ -23,10 +25,10 @@ def _modules() -> bytes:
         return b""  # no module support: nothing can appear later
 
 
-def _kallsyms() -> bytes | None:
+def _kallsyms(fresh: bool = False) -> bytes | None:
     global _table
     modules = _modules()
-    if _table is None or _table[0] != modules:
+    if fresh or _table is None or _table[0] != modules:
         try:
             with open("/proc/kallsyms", "rb") as f:
                 _table = (modules, f.read())
@@ -44,6 +46,8 @@ def _listed(table: bytes, name: str) -> bool:
 def read_symbols(*names: str) -> dict[str, bool] | None:
     """Which of *names* are symbols in /proc/kallsyms now (None when kallsyms is unreadable)."""
     table = _kallsyms()
+    if table is not None and not all(_listed(table, n) for n in names):
+        table = _kallsyms(fresh=True)
     return None if table is None else {n: _listed(table, n) for n in names}
 
 
