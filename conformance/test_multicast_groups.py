@@ -11,6 +11,7 @@ import select
 import pytest
 from support.probes import genl_groups, GROUP_PROBE_LIMIT, group_ranges, open_protocols, protocol_key
 from support.multicast import groups_to_words, listener, proc_net_netlink_groups, words_to_groups
+from support.expect import expect
 from support.outcome import outcome
 from support.requirements import protocol_params
 from support.iproute2 import have_ip, ip
@@ -58,11 +59,13 @@ def test_list_memberships_with_every_group_joined_sets_every_bit(protocol, obser
     assert list(rng.list_words) == groups_to_words(range(1, rng.max + 1), math.ceil(rng.max / 32))[:nwords]
 
 
-def test_route_accepts_at_least_the_headers_rtnlgrp_max(observe):
-    """rtnetlink_net_init: cfg.groups = RTNLGRP_MAX of the running kernel, which is never older than the UAPI
-    headers we were built with (6.1: RTNLGRP_STATS = 36); newer kernels add groups the headers lack."""
+def test_route_accepts_the_headers_rtnlgrp_max_since_5_18(observe):
+    """rtnetlink_net_init: cfg.groups = RTNLGRP_MAX of the running kernel; the 6.1 headers' last groups,
+    RTNLGRP_TUNNEL (35) and RTNLGRP_STATS (36), arrived in 5.18, and newer kernels add groups the headers lack."""
     observe("groups.NETLINK_ROUTE.header_max", C.RTNLGRP_MAX)
-    assert route_max() >= C.RTNLGRP_MAX
+    expect(route_max() >= C.RTNLGRP_MAX, "groups.NETLINK_ROUTE.covers_header_max") \
+        .since("5.18", True, why="RTNLGRP_TUNNEL and RTNLGRP_STATS are in the kernel's enum") \
+        .before(False, why="RTNLGRP_MAX is lower (33, RTNLGRP_BRVLAN, on 5.10: measured)")
 
 
 def test_generic_netlink_accepts_every_group_the_controller_lists(observe):
