@@ -78,7 +78,8 @@ def test_monitor_prints_a_netdev_mgmt_notification_by_its_group_name(netns):
         fam = genl.family("netdev", netns)
     except KernelError as e:
         if e.errno == errno.ENOENT:
-            pytest.skip("generic netlink family 'netdev' is not registered (CTRL_CMD_GETFAMILY -> ENOENT); it appeared in v6.3")
+            pytest.skip("generic netlink family 'netdev' is not registered (CTRL_CMD_GETFAMILY -> ENOENT); "
+                        "it appeared in v6.3")
         raise
     if "mgmt" not in fam.groups:
         pytest.skip(f"the netdev family has no mgmt group here (groups: {sorted(fam.groups)})")

@@ -1,4 +1,4 @@
-"""`netlink-probe monitor` (forked from the test process, support.cli_fork) inside a fresh namespace, fed by real kernel events.
+"""`netlink-probe monitor` (forked: support.cli_fork) in a fresh namespace, fed by real kernel events.
 
 Which groups above 32 carry notifications is kernel-dependent (RTM_NEWMULTICAST on
 RTNLGRP_IPV4_MCADDR / RTNLGRP_IPV6_MCADDR arrived in 6.13; the 6.1 headers end at
