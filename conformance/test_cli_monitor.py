@@ -21,9 +21,9 @@ from netlink_probe import constants as C
 from netlink_probe import kernel_info
 from netlink_probe.iproute2.monitor import default_groups
 from netlink_probe.kernel_info import group_range
-from netlink_probe.netns import entered
 from support.iproute2 import have_ip
 from support.monitor import Monitor, start_monitor
+from support.multicast import group_bit, proc_net_netlink
 
 def veth_up_with_addresses(ns) -> None:
     """The trigger (shared with kernel-info's probe)."""
@@ -136,11 +136,10 @@ def run_text_monitor(netns, trigger, *args: str) -> list[str]:
 
 
 def _link_group_joined(netns) -> bool:
-    """Whether a NETLINK_ROUTE socket in *netns* has joined RTNLGRP_LINK: /proc/net/netlink's Groups column
-    (netlink_seq_show prints the first 32 group bits) of a protocol-0 socket has bit 0 set."""
-    with entered(netns), open("/proc/thread-self/net/netlink") as f:
-        rows = [line.split() for line in f.readlines()[1:]]
-    return any(r[1] == "0" and int(r[3], 16) & 1 for r in rows if len(r) > 3)
+    """Whether a NETLINK_ROUTE socket in *netns* has joined RTNLGRP_LINK (netlink_seq_show's Groups column holds
+    the first 32 group bits)."""
+    return any(row["Eth"] == str(C.NETLINK_ROUTE) and int(row["Groups"], 16) & group_bit(C.RTNLGRP_LINK)
+               for row in proc_net_netlink(netns))
 
 
 def ip_monitor_lines(netns, trigger, *args: str) -> list[str]:

@@ -13,12 +13,11 @@ failed; below the last entry, or on an older kernel, a gap is a table bug.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
-
-import re
 
 from netlink_probe import NetNS
 from netlink_probe.codec import message as M

@@ -117,19 +117,19 @@ class ForkedCli:
                         sel.unregister(key.fd)
                         self._open.remove(key.fd)
                         os.close(key.fd)
-        self._reap(0)
-        return tuple(b"".join(self._chunks[fd]).decode("utf-8", "replace")  # type: ignore[return-value]
-                     for fd in (self._out, self._err))
+        self._reap()
+        out, err = (b"".join(self._chunks[fd]).decode("utf-8", "replace") for fd in (self._out, self._err))
+        return out, err
 
     def kill(self) -> None:
         """SIGKILL and reap it (what it wrote stays readable with `communicate`)."""
         if self.returncode is None:
             os.kill(self.pid, signal.SIGKILL)
-            self._reap(0)
+            self._reap()
 
-    def _reap(self, flags: int) -> None:
+    def _reap(self) -> None:
         if self.returncode is None:
-            _, status = os.waitpid(self.pid, flags)
+            _, status = os.waitpid(self.pid, 0)
             self.returncode = os.waitstatus_to_exitcode(status)
 
 

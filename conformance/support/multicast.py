@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from netlink_probe import NetNS, Socket
 from netlink_probe import constants as C
 
-__all__ = ["group_bit", "groups_to_words", "listener", "proc_net_netlink_groups", "words_to_groups"]
+__all__ = ["group_bit", "groups_to_words", "listener", "proc_net_netlink", "proc_net_netlink_groups", "words_to_groups"]
 
 
 def listener(netns: NetNS, *, bind: bool = True, pktinfo: bool = True, timeout: float = 0.3) -> Socket:
@@ -15,22 +15,21 @@ def listener(netns: NetNS, *, bind: bool = True, pktinfo: bool = True, timeout: 
     return Socket(C.NETLINK_ROUTE, netns=netns, bind=bind, pktinfo=pktinfo, timeout=timeout)
 
 
-def proc_net_netlink_groups(ns: NetNS, fd: int) -> str | None:
-    """The Groups column of /proc/net/netlink for the socket *fd* (matched by inode), read inside *ns*."""
-    ino = os.fstat(fd).st_ino
-
-    def read() -> str | None:
+def proc_net_netlink(ns: NetNS) -> list[dict[str, str]]:
+    """The rows of /proc/net/netlink read inside *ns* (netlink_seq_show: one per socket), keyed by its header."""
+    def read() -> list[dict[str, str]]:
         with open("/proc/thread-self/net/netlink") as f:
             rows = f.read().splitlines()
         head = rows[0].split()
-        gi, ii = head.index("Groups"), head.index("Inode")
-        for row in rows[1:]:
-            cols = row.split()
-            if int(cols[ii]) == ino:
-                return cols[gi]
-        return None
+        return [dict(zip(head, row.split())) for row in rows[1:]]
 
     return ns.run(read)
+
+
+def proc_net_netlink_groups(ns: NetNS, fd: int) -> str | None:
+    """The Groups column of /proc/net/netlink for the socket *fd* (matched by inode), read inside *ns*."""
+    ino = str(os.fstat(fd).st_ino)
+    return next((row["Groups"] for row in proc_net_netlink(ns) if row.get("Inode") == ino), None)
 
 
 def group_bit(group: int) -> int:

@@ -134,27 +134,27 @@ def _run(args: argparse.Namespace, s: _Setup, out: Path, cache: Path,
     if not args.no_host:
         host = run_host(args, s.py, out, s.with_profile)
         results.append(host)
-    ready: list[tuple[str, Path]] = []
-    slots: list[dict[str, Any] | None] = []  # one per kernel, in the order given
+    prepared: list[tuple[str, Path] | dict[str, Any]] = []  # (release, image), or why it could not be fetched
     for spec in kernels:
         try:
-            ready.append(prepare_kernel(spec, cache, s.apt, args.flavour, args.refresh))
-            slots.append(None)
+            prepared.append(prepare_kernel(spec, cache, s.apt, args.flavour, args.refresh))
         except MatrixError as e:
             say(spec, f"error: {e}")
-            slots.append({"label": spec, "kind": "guest", "status": "fetch-failed", "error": str(e)})
-    if ready:
-        accel = choose_accel(args.accel, ready[0][1], cache)  # probed once, with the first kernel
+            prepared.append({"label": spec, "kind": "guest", "status": "fetch-failed", "error": str(e)})
+    images = [p for p in prepared if isinstance(p, tuple)]
+    accel = choose_accel(args.accel, images[0][1], cache) if images else args.accel  # probed once
+
+    def run(p: tuple[str, Path] | dict[str, Any]) -> dict[str, Any]:
+        if isinstance(p, dict):
+            return p
         assert s.vng is not None
-        vng = s.vng
-        # Guests run --jobs at a time: one TCG guest leaves a core idle while a single process works
-        # (boot, pytest's collection, a run's tail, tests waiting on the kernel's timers).
-        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            done = iter(list(pool.map(
-                lambda k: run_guest_retrying(args, s.py, vng, k[0], k[1], accel, out, s.with_profile), ready)))
-        slots = [r if r is not None else next(done) for r in slots]
-    guests = [r for r in slots if r is not None and r["status"] != "fetch-failed"]
-    results += [r for r in slots if r is not None]
+        return run_guest_retrying(args, s.py, s.vng, p[0], p[1], accel, out, s.with_profile)
+
+    # Guests run --jobs at a time: one TCG guest leaves a core idle while a single process works
+    # (boot, pytest's collection, a run's tail, tests waiting on the kernel's timers).
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        guests = list(pool.map(run, prepared))
+    results += guests
     if s.with_profile:
         run_diffs(s.py, out, host, [g for g in guests if g["status"] == "ran"], args.full_diff)
     add_slowdowns(results, out)
