@@ -3,13 +3,14 @@ no VM, no network."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from netlink_probe.matrix import MatrixError, cli, diffs, junit, kernels, progress, report, \
+from netlink_probe.matrix import CHECKOUT, MatrixError, checkout_disk, cli, diffs, junit, kernels, progress, report, \
     sources, suite, vm
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "kernel-matrix"
@@ -315,6 +316,49 @@ def test_dry_run_uses_cached_kernels(tmp_path, capsys):
     assert f"6.1.0-57-amd64: vng --run {kdir}/boot/vmlinuz-6.1.0-57-amd64" in out
     assert "--disable-kvm" not in out
     assert "6.12: not cached yet" in out
+    # the default: the guests' own root image, the checkout on its disk at /checkout, Debian's python3
+    assert "--root-disk" in out and "--overlay-rwdir" not in out
+    assert "serial=kmcheckout" in out and "cd /checkout" in out and "/usr/bin/python3 -m pytest" in out
+
+
+def test_dry_run_with_the_host_root_keeps_the_checkout_path(tmp_path, capsys):
+    kdir = tmp_path / "6.1.0-57-amd64"
+    (kdir / "boot").mkdir(parents=True)
+    (kdir / "boot" / "vmlinuz-6.1.0-57-amd64").touch()
+    (kdir / "lib" / "modules" / "6.1.0-57-amd64").mkdir(parents=True)
+    (kdir / "lib" / "modules" / "6.1.0-57-amd64" / "modules.dep").touch()
+    assert cli.main(["--dry-run", "--no-host", "--kernels", "6.1", "--cache", str(tmp_path), "--guest-root",
+                     "host", "--out", str(tmp_path / "out"), "--accel", "tcg"]) == 0
+    out = capsys.readouterr().out
+    assert "--root-disk" not in out and f"--overlay-rwdir {CHECKOUT}" in out
+    assert f"mount --bind /run/kmhost/.kernels {CHECKOUT}/.kernels" in out  # vng links the modules there
+
+
+def test_no_checkout_disk_needs_the_host_root(capsys):
+    assert cli.main(["--no-host", "--kernels", "6.1", "--no-checkout-disk"]) == 2
+    assert "--no-checkout-disk needs --guest-root host" in capsys.readouterr().err
+
+
+def test_checkout_disk_holds_the_tree_without_host_only_directories(tmp_path):
+    if not (shutil.which("mke2fs") or shutil.which("mke2fs", path="/sbin:/usr/sbin")):
+        pytest.skip("mke2fs (e2fsprogs) is not installed")
+    co = tmp_path / "co"
+    (co / "src" / "pkg").mkdir(parents=True)
+    (co / "src" / "pkg" / "m.py").write_text("x = 1\n")
+    (co / ".git").mkdir()
+    (co / ".git" / "HEAD").write_text("ref\n")
+    (co / "results").mkdir()
+    (co / "link").symlink_to("src")
+    work = tmp_path / "w"
+    work.mkdir()
+    disk = checkout_disk.build_checkout_disk(co, work, (co / "results",))
+    assert disk.host_only == (".git", "results") and disk.checkout == str(co)
+    assert not (work / "checkout").exists()  # the staging tree is gone
+    listing = subprocess.run(["debugfs", "-R", "ls -p /src/pkg", str(disk.image)], capture_output=True,
+                             text=True).stdout
+    assert "m.py" in listing
+    git = subprocess.run(["debugfs", "-R", "ls -p /.git", str(disk.image)], capture_output=True, text=True).stdout
+    assert "HEAD" not in git  # an empty mount point
 
 
 def test_prepare_kernel_from_a_path_and_offline(tmp_path):

@@ -22,7 +22,9 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import shutil
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,15 +33,17 @@ from typing import Any
 
 from . import CHECKOUT, MatrixError
 from .apt import Apt
+from .checkout_disk import CheckoutDisk, build_checkout_disk
 from .diffs import run_diffs
 from .kernels import cached_kernels, is_series, kernel_image, parse_kernel_list, pick_newest_cached, \
     prepare_kernel
 from .progress import say
 from .report import add_slowdowns, overall_exit, print_summary, render_reports, write_summary
-from .runs import host_label, run_guest_retrying, run_host
+from .guest_root import guest_root_image
+from .runs import GuestDisks, guest_commands, host_label, run_guest_retrying, run_host
 from .sources import DEFAULT_KEYRING
 from .suite import DEFAULT_SUITE, PythonInfo, find_python, suite_command, supports_profile, warm_bytecode
-from .vm import GUEST_OUT, choose_accel, fast_mount_paths, find_vng, guest_script, vng_command
+from .vm import choose_accel, find_vng
 
 __all__ = ["build_parser", "main"]
 
@@ -82,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="refresh the private apt lists even if younger than a day")
     p.add_argument("--no-fast-python", dest="fast_python", action="store_false",
                    help="do not give the guest a page-cached 9p export of the Python prefix")
+    p.add_argument("--guest-root", choices=("disk", "host"), default="disk",
+                   help="disk: guests boot a Debian 12 root image with the suite's dependencies (built once, "
+                        "cached in --cache); host: the host's root over 9p, with its interpreter "
+                        "(default: %(default)s)")
+    p.add_argument("--no-checkout-disk", dest="checkout_disk", action="store_false",
+                   help="with --guest-root host: let guests read the checkout over 9p (default: from an ext4 "
+                        "image of it, built once per run)")
     p.add_argument("--exhaustive-in-guests", action="store_true",
                    help="run every case of the exhaustive matrices in guests too (default: one per behaviour "
                         "class, --sample-exhaustive; the host always runs all)")
@@ -103,6 +114,7 @@ class _Setup:
     with_profile: bool
     vng: str | None
     apt: Apt | None
+    disks: GuestDisks
 
 
 def _setup(args: argparse.Namespace, out: Path, cache: Path, kernels: list[str]) -> _Setup:
@@ -117,13 +129,32 @@ def _setup(args: argparse.Namespace, out: Path, cache: Path, kernels: list[str])
         print("kernel-matrix: this checkout's pytest has no --profile option; "
               "running without profiles", file=sys.stderr)
     vng = find_vng(py, args.vng) if kernels else None
+    disks = GuestDisks()
     if kernels:
         warm_bytecode(py.executable, args.suite)
+        disks = _guest_disks(args, py, out, cache)
     apt = None
     if kernels and not args.offline:
         apt = Apt(cache, args.mirror, args.security_mirror, args.keyring)
         apt.setup()
-    return _Setup(py, with_profile, vng, apt)
+    return _Setup(py, with_profile, vng, apt, disks)
+
+
+def _guest_disks(args: argparse.Namespace, py: PythonInfo, out: Path, cache: Path) -> GuestDisks:
+    """The checkout's image (after warm_bytecode: it holds the bytecode) and the guests' root image."""
+    root = guest_root_image(cache, py.executable) if args.guest_root == "disk" else None
+    if not args.checkout_disk:
+        return GuestDisks(None, root)
+    t0 = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="kernel-matrix-disk-"))
+    try:
+        disk = build_checkout_disk(CHECKOUT, workdir, (out, cache))
+    except MatrixError:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    print(f"kernel-matrix: checkout image for the guests built in {time.monotonic() - t0:.1f} s "
+          f"({disk.image.stat().st_size // 2**20} MiB)", flush=True)
+    return GuestDisks(disk, root)
 
 
 def _run(args: argparse.Namespace, s: _Setup, out: Path, cache: Path,
@@ -148,7 +179,7 @@ def _run(args: argparse.Namespace, s: _Setup, out: Path, cache: Path,
         if isinstance(p, dict):
             return p
         assert s.vng is not None
-        return run_guest_retrying(args, s.py, s.vng, p[0], p[1], accel, out, s.with_profile)
+        return run_guest_retrying(args, s.py, s.vng, p[0], p[1], accel, out, s.with_profile, s.disks)
 
     # Guests run --jobs at a time: one TCG guest leaves a core idle while a single process works
     # (boot, pytest's collection, a run's tail, tests waiting on the kernel's timers).
@@ -167,6 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.host_only and args.no_host:
         print("kernel-matrix: --host-only and --no-host exclude each other", file=sys.stderr)
         return 2
+    if args.guest_root == "disk" and not args.checkout_disk:
+        print("kernel-matrix: --no-checkout-disk needs --guest-root host (a guest's own root has no checkout)",
+              file=sys.stderr)
+        return 2
     args.pytest_extra = shlex.split(args.pytest_args)
     # guests pay ~20x per test under TCG: the exhaustive matrices run one case per class there
     args.guest_extra = ([] if args.exhaustive_in_guests else ["--sample-exhaustive"]) + args.pytest_extra
@@ -183,7 +218,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kernel-matrix: {e}", file=sys.stderr)
         return 2
     t0 = time.monotonic()
-    results = _run(args, setup, out, cache, kernels)
+    try:
+        results = _run(args, setup, out, cache, kernels)
+    finally:
+        if setup.disks.checkout is not None:
+            shutil.rmtree(setup.disks.checkout.image.parent, ignore_errors=True)
     print_summary(results)
     total = time.monotonic() - t0
     print(f"total: {total:.0f} s", flush=True)
@@ -201,18 +240,17 @@ def dry_run(args: argparse.Namespace, py: PythonInfo, out: Path, cache: Path,
             suite_command(py.executable, args.suite, str(out / host_label()), True,
                           args.pytest_extra)) + ")")
     have = cached_kernels(cache)
-    fast = fast_mount_paths(py.prefixes) if args.fast_python else []
+    disk = CheckoutDisk(Path("/tmp/kernel-matrix-disk-XXXX/checkout.ext4"), str(CHECKOUT),
+                        (".git", ".kernels")) if args.checkout_disk else None
+    root = cache / "guest-root-XXXX.ext4" if args.guest_root == "disk" else None
     for spec in kernels:
         kver = pick_newest_cached(have, spec, args.flavour) if is_series(spec) else spec
         if not kver:
             print(f"{spec}: not cached yet (would be fetched with apt-get download)")
             continue
-        script = f"/tmp/kernel-matrix-XXXX/{kver}.sh"
-        cmd = vng_command(args.vng or "vng", str(kernel_image(cache, kver)),
-                          "tcg" if args.accel == "auto" else args.accel,
-                          args.cpus, args.memory, str(out), str(CHECKOUT), script, fast)
+        script, cmd = guest_commands(args, py, args.vng or "vng", kver, kernel_image(cache, kver),
+                                     "tcg" if args.accel == "auto" else args.accel, out, True,
+                                     GuestDisks(disk, root))
         print(f"{kver}: " + shlex.join(cmd))
-        print(guest_script(str(CHECKOUT), suite_command(
-            py.executable, args.suite, f"{GUEST_OUT}/{kver}", True, args.guest_extra),
-            kver, fast))
+        print(script)
     return 0

@@ -12,19 +12,20 @@ import argparse
 import os
 import platform
 import shlex
-import shutil
-import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from . import CHECKOUT
+from .checkout_disk import CheckoutDisk
 from .junit import read_counts
 from .progress import run_streaming, say
 from .report import format_done
 from .suite import PYTEST_OK, PythonInfo, suite_command, suite_env
+from .guest_root import GUEST_CHECKOUT, GUEST_PYTHON
 from .vm import GUEST_OUT, fast_mount_paths, guest_script, vng_command
 
-__all__ = ["host_label", "run_host", "run_guest", "run_guest_retrying"]
+__all__ = ["GuestDisks", "guest_commands", "host_label", "run_host", "run_guest", "run_guest_retrying"]
 
 Result = dict[str, Any]
 
@@ -75,30 +76,50 @@ def _read_guest_rc(rc_file: Path) -> int | None:
         rc_file.unlink(missing_ok=True)
 
 
+@dataclass(frozen=True)
+class GuestDisks:
+    """What a guest boots with besides the kernel: the checkout's image, and its own root file system's
+    (guest_root; None: the host's root over 9p)."""
+
+    checkout: CheckoutDisk | None = None
+    root: Path | None = None
+
+
+def guest_commands(args: argparse.Namespace, py: PythonInfo, vng: str, kver: str, kimg: Path, accel: str,
+                   out: Path, with_profile: bool, disks: GuestDisks) -> tuple[str, list[str]]:
+    """(the script the guest runs, the vng command that boots it); the script goes to OUT/KVER.guest.sh."""
+    extra = getattr(args, "guest_extra", args.pytest_extra)
+    if disks.root is not None:  # the guest's own Debian: its python3, the checkout only on its disk
+        assert disks.checkout is not None, "a guest root image needs the checkout image"
+        checkout, python, fast = GUEST_CHECKOUT, GUEST_PYTHON, []
+        disk: CheckoutDisk | None = replace(disks.checkout, checkout=GUEST_CHECKOUT, host_only=())
+    else:
+        checkout, python = str(CHECKOUT), py.executable
+        fast = fast_mount_paths(py.prefixes) if args.fast_python else []
+        disk = disks.checkout
+    cmd = suite_command(python, args.suite, f"{GUEST_OUT}/{kver}", with_profile, extra)
+    script = guest_script(checkout, cmd, kver, fast, disk)
+    vcmd = vng_command(vng, str(kimg), accel, args.cpus, args.memory, str(out), str(CHECKOUT),
+                       f"{GUEST_OUT}/{kver}.guest.sh", fast, disk,
+                       None if disks.root is None else str(disks.root))
+    return script, vcmd
+
+
 def run_guest(args: argparse.Namespace, py: PythonInfo, vng: str, kver: str, kimg: Path,
-              accel: str, out: Path, with_profile: bool) -> Result:
+              accel: str, out: Path, with_profile: bool, disks: GuestDisks = GuestDisks()) -> Result:
     """Boot *kimg* with virtme-ng and run the suite in it; status 'ran', 'timeout' or 'boot-failed'."""
     label = kver
     _clear(out, label, (".junit.xml", ".profile.json", ".rc"))
-    fast = fast_mount_paths(py.prefixes) if args.fast_python else []
-    cmd = suite_command(py.executable, args.suite, f"{GUEST_OUT}/{label}", with_profile,
-                        getattr(args, "guest_extra", args.pytest_extra))
-    script_dir = Path(tempfile.mkdtemp(prefix="kernel-matrix-"))
-    script = script_dir / f"{label}.sh"
-    script.write_text(guest_script(str(CHECKOUT), cmd, label, fast))
-    vcmd = vng_command(vng, str(kimg), accel, args.cpus, args.memory, str(out), str(CHECKOUT),
-                       str(script), fast)
+    script, vcmd = guest_commands(args, py, vng, kver, kimg, accel, out, with_profile, disks)
+    (out / f"{label}.guest.sh").write_text(script)  # in --out: the guest sees it at GUEST_OUT
     (out / f"{label}.cmd").write_text(shlex.join(vcmd) + "\n")
     env = dict(os.environ)
     # vng and the guest find the interpreter's tools (vng itself, pytest) on PATH
     env["PATH"] = str(Path(py.executable).parent) + os.pathsep + env.get("PATH", "")
-    say(label, f"booting ({accel}, {args.cpus} CPUs, {args.memory})…")
-    try:
-        rc, counter, secs = run_streaming(vcmd, label, out / f"{label}.stdout.log",
-                                          out / f"{label}.stderr.log", args.timeout, env=env,
-                                          cwd=CHECKOUT)
-    finally:
-        shutil.rmtree(script_dir, ignore_errors=True)
+    root = "host root over 9p" if disks.root is None else "own root disk"
+    say(label, f"booting ({accel}, {args.cpus} CPUs, {args.memory}, {root})…")
+    rc, counter, secs = run_streaming(vcmd, label, out / f"{label}.stdout.log",
+                                      out / f"{label}.stderr.log", args.timeout, env=env, cwd=CHECKOUT)
     guest_rc = _read_guest_rc(out / f"{label}.rc")
     counts = read_counts(out / f"{label}.junit.xml")
     res = {"label": label, "kind": "guest", "release": kver, "accel": accel,
@@ -118,12 +139,13 @@ def run_guest(args: argparse.Namespace, py: PythonInfo, vng: str, kver: str, kim
 
 
 def run_guest_retrying(args: argparse.Namespace, py: PythonInfo, vng: str, kver: str,
-                       kimg: Path, accel: str, out: Path, with_profile: bool) -> Result:
+                       kimg: Path, accel: str, out: Path, with_profile: bool,
+                       disks: GuestDisks = GuestDisks()) -> Result:
     """run_guest, once more when the VM never ran the suite (as NIPA does: boots under TCG
     and load fail now and then)."""
-    res = run_guest(args, py, vng, kver, kimg, accel, out, with_profile)
+    res = run_guest(args, py, vng, kver, kimg, accel, out, with_profile, disks)
     if res["status"] == "boot-failed":
         say(kver, "boot failed; retrying once")
-        res = run_guest(args, py, vng, kver, kimg, accel, out, with_profile)
+        res = run_guest(args, py, vng, kver, kimg, accel, out, with_profile, disks)
         res["retried"] = True
     return res

@@ -1,7 +1,8 @@
 """The guest VM: KVM or TCG, the script the guest runs, and the vng (virtme-ng) command line.
 
 The guest shares the host's root read-only over 9p; --out is its only writable host
-directory (at GUEST_OUT), the checkout gets a throwaway overlay.
+directory (at GUEST_OUT), the checkout gets a throwaway overlay, and (checkout_disk) the
+checkout's files come from a disk image mounted over it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import MatrixError
+from .checkout_disk import CheckoutDisk, guest_mount_lines, qemu_options
 from .progress import BOOT_MARK, EXIT_MARK
 from .suite import PythonInfo
 
@@ -126,7 +128,7 @@ def fast_mount_paths(prefixes: Iterable[str]) -> list[tuple[str, str]]:
 
 
 def guest_script(checkout: str, pytest_cmd: list[str], label: str,
-                 fast_mounts: list[tuple[str, str]]) -> str:
+                 fast_mounts: list[tuple[str, str]], disk: CheckoutDisk | None = None) -> str:
     """The shell script a guest runs (from the host's read-only root)."""
     q = shlex.quote
     lines = [
@@ -148,6 +150,8 @@ def guest_script(checkout: str, pytest_cmd: list[str], label: str,
             f"{q(tag)} {q(path)} 2>/dev/null || echo 'kernel-matrix: cached mount of "
             f"{path} failed, using the root share' >&2"
         )
+    if disk is not None:
+        lines += guest_mount_lines(disk)
     lines += [
         f"cd {q(checkout)} || exit 97",
         f"export PYTHONPATH={q(checkout + '/src')}${{PYTHONPATH:+:$PYTHONPATH}}",  # this checkout's package
@@ -161,20 +165,30 @@ def guest_script(checkout: str, pytest_cmd: list[str], label: str,
 
 
 def vng_command(vng: str, kimg: str, accel: str, cpus: int, memory: str, out_dir: str,
-                checkout: str, script: str, fast_mounts: list[tuple[str, str]]) -> list[str]:
-    """The vng command that boots kimg and runs script in it."""
+                checkout: str, script: str, fast_mounts: list[tuple[str, str]],
+                disk: CheckoutDisk | None = None, root_disk: str | None = None) -> list[str]:
+    """The vng command that boots kimg and runs script in it (a path the guest sees: under GUEST_OUT).
+
+    *root_disk*: the guest's root file system image (guest_root), booted read-only instead of the host's
+    root over 9p; the checkout then comes only from *disk*."""
     cmd = [vng, "--run", kimg, "--cpus", str(cpus), "--memory", memory]
     if accel == "tcg":
         cmd.append("--disable-kvm")
+    if root_disk is not None:
+        cmd += ["--root-disk", root_disk, "--root-fstype", "ext4"]
     # --out is visible read-write at GUEST_OUT; the checkout gets a throwaway overlay
     # (.hypothesis, __pycache__ ...) and the rest of the host root stays read-only.
-    cmd += [f"--rwdir={GUEST_OUT}={out_dir}", "--overlay-rwdir", checkout]
+    cmd.append(f"--rwdir={GUEST_OUT}={out_dir}")
+    if root_disk is None:
+        cmd += ["--overlay-rwdir", checkout]
     qopts = []
     for tag, path in fast_mounts:
         qopts.append(
             f"-fsdev local,id={tag},path={path},security_model=none,readonly=on,multidevs=remap "
             f"-device virtio-9p-pci,fsdev={tag},mount_tag={tag}"
         )
+    if disk is not None:
+        qopts.append(qemu_options(disk))
     if qopts:
         cmd.append("--qemu-opts=" + " ".join(qopts))
     cmd += ["--exec", f"sh {shlex.quote(script)}"]
