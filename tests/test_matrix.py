@@ -349,6 +349,9 @@ def test_checkout_disk_holds_the_tree_without_host_only_directories(tmp_path):
     (co / ".git" / "HEAD").write_text("ref\n")
     (co / "results").mkdir()
     (co / "link").symlink_to("src")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "spec.yaml").write_text("name: x\n")
+    (co / ".linux-source").symlink_to(tmp_path / "elsewhere")
     work = tmp_path / "w"
     work.mkdir()
     disk = checkout_disk.build_checkout_disk(co, work, (co / "results",))
@@ -357,6 +360,9 @@ def test_checkout_disk_holds_the_tree_without_host_only_directories(tmp_path):
     listing = subprocess.run(["debugfs", "-R", "ls -p /src/pkg", str(disk.image)], capture_output=True,
                              text=True).stdout
     assert "m.py" in listing
+    followed = subprocess.run(["debugfs", "-R", "ls -p /.linux-source", str(disk.image)], capture_output=True,
+                              text=True).stdout
+    assert "spec.yaml" in followed  # a top-level link's target, which the guest may not see
     git = subprocess.run(["debugfs", "-R", "ls -p /.git", str(disk.image)], capture_output=True, text=True).stdout
     assert "HEAD" not in git  # an empty mount point
 

@@ -75,8 +75,9 @@ def build_checkout_disk(checkout: Path, workdir: Path, also_host_only: tuple[Pat
             if is_dir:
                 dst.mkdir()  # the mount point it is bound back on
                 host_only.append(entry.name)
-        elif is_dir:
-            shutil.copytree(entry, dst, symlinks=True, copy_function=_link_or_copy)
+        elif entry.is_dir():  # a top-level link to a directory (a worktree's .linux-source) is followed:
+            # the guest may not see its target
+            shutil.copytree(entry.resolve(), dst, symlinks=True, copy_function=_link_or_copy)
         elif entry.is_symlink():
             os.symlink(os.readlink(entry), dst)
         else:
