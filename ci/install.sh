@@ -11,7 +11,8 @@
 # - apt: iproute2 (the suite's oracle), gcc and python3-dev when the python3 on PATH has no C
 #   headers (the cffi binding is compiled at install), kmod (the kernel runs its modprobe to
 #   load link kinds on demand; the matrix runs its depmod);
-#   with --matrix also udev, busybox-static, qemu-system-x86 (virtme-ng's VM);
+#   with --matrix also udev, busybox-static, qemu-system-x86 (virtme-ng's VM), debootstrap and
+#   e2fsprogs (the guests' root and checkout images);
 #   with --vagrant also vagrant, vagrant-libvirt, libvirt-daemon-system, libvirt-clients,
 #   qemu-system-x86, qemu-utils, debootstrap, e2fsprogs, dnsmasq-base, iptables, ebtables,
 #   netcat-openbsd (SSH into the VMs' network namespace), rsync; all --no-install-recommends
@@ -49,7 +50,8 @@ extras=dev
 if [ "$matrix" = 1 ]; then
     # qemu-system-x86 only recommends qemu-utils; virtme-ng does not need it, nor the GUI.
     # virtme-ng needs udev: without it vng exits 255, "cannot find script I/O ports".
-    pkgs+=(udev busybox-static qemu-system-x86)
+    # debootstrap and e2fsprogs build the guests' own root image (matrix/guest_root.py).
+    pkgs+=(udev busybox-static qemu-system-x86 debootstrap e2fsprogs)
     extras=dev,matrix
 fi
 if [ "$vagrant" = 1 ]; then
