@@ -302,12 +302,18 @@ def test_usage_errors_exit_2(capsys):
     assert "exclude each other" in capsys.readouterr().err
 
 
-def test_dry_run_uses_cached_kernels(tmp_path, capsys):
-    kdir = tmp_path / "6.1.0-57-amd64"
+def _cached_kernel(cache: Path, kver: str = "6.1.0-57-amd64") -> Path:
+    """A prepared kernel in *cache* as kernels.prepare_kernel leaves it: boot/vmlinuz and modules.dep."""
+    kdir = cache / kver
     (kdir / "boot").mkdir(parents=True)
-    (kdir / "boot" / "vmlinuz-6.1.0-57-amd64").touch()
-    (kdir / "lib" / "modules" / "6.1.0-57-amd64").mkdir(parents=True)
-    (kdir / "lib" / "modules" / "6.1.0-57-amd64" / "modules.dep").touch()
+    (kdir / "boot" / f"vmlinuz-{kver}").touch()
+    (kdir / "lib" / "modules" / kver).mkdir(parents=True)
+    (kdir / "lib" / "modules" / kver / "modules.dep").touch()
+    return kdir
+
+
+def test_dry_run_uses_cached_kernels(tmp_path, capsys):
+    kdir = _cached_kernel(tmp_path)
     (tmp_path / "6.1.0-50-amd64").mkdir()  # not prepared: ignored
     assert kernels.cached_kernels(tmp_path) == ["6.1.0-57-amd64"]
     assert cli.main(["--dry-run", "--no-host", "--kernels", "6.1,6.12", "--cache", str(tmp_path),
@@ -322,11 +328,7 @@ def test_dry_run_uses_cached_kernels(tmp_path, capsys):
 
 
 def test_dry_run_with_the_host_root_keeps_the_checkout_path(tmp_path, capsys):
-    kdir = tmp_path / "6.1.0-57-amd64"
-    (kdir / "boot").mkdir(parents=True)
-    (kdir / "boot" / "vmlinuz-6.1.0-57-amd64").touch()
-    (kdir / "lib" / "modules" / "6.1.0-57-amd64").mkdir(parents=True)
-    (kdir / "lib" / "modules" / "6.1.0-57-amd64" / "modules.dep").touch()
+    _cached_kernel(tmp_path)
     assert cli.main(["--dry-run", "--no-host", "--kernels", "6.1", "--cache", str(tmp_path), "--guest-root",
                      "host", "--out", str(tmp_path / "out"), "--accel", "tcg"]) == 0
     out = capsys.readouterr().out
