@@ -145,7 +145,11 @@ def run_guest_retrying(args: argparse.Namespace, py: PythonInfo, vng: str, kver:
     and load fail now and then)."""
     res = run_guest(args, py, vng, kver, kimg, accel, out, with_profile, disks)
     if res["status"] == "boot-failed":
-        say(kver, "boot failed; retrying once")
+        for stream in ("stdout", "stderr"):  # kept: why it failed is in them
+            log = out / f"{kver}.{stream}.log"
+            if log.exists():
+                log.replace(out / f"{kver}.boot-failed.{stream}.log")
+        say(kver, f"boot failed; retrying once (the failed attempt's logs: {kver}.boot-failed.*.log)")
         res = run_guest(args, py, vng, kver, kimg, accel, out, with_profile, disks)
         res["retried"] = True
     return res
