@@ -1,6 +1,9 @@
 """Bulk decoding (Dump.columns / codec.columns.ColumnDecoder) against the per-message codec and pyroute2."""
 from __future__ import annotations
 
+import functools
+import operator
+
 import pytest
 from captured import datagrams
 
@@ -160,9 +163,12 @@ def route_like_datagrams(draw):
 def test_column_decoder_takes_any_bytes(data):
     """np_scan/np_format_ip on arbitrary input: headers or None (message path), never a crash or a bad read."""
     dec = ColumnDecoder(L.RTMSG, "RTA_UNSPEC", ("rtm_dst_len", "RTA_DST", "RTA_OIF", "RTA_PRIORITY", "RTA_CACHEINFO"))
-    flat = dec.scan(data, 7, 9)
-    if flat is not None:
+    scanned = dec.scan(data, 7, 9)
+    if scanned is not None:
+        flat, lowest, ored = scanned
         n = len(flat) // 4
+        assert lowest == min(flat[2::4], default=0xFFFF)  # the exchange's summary, computed in C
+        assert ored == functools.reduce(operator.or_, flat[3::4], 0)
         assert n <= len(data) // 16
         k = 0
         while k < n and flat[4 * k + 2] >= C.NLMSG_MIN_TYPE:  # take() is for data messages

@@ -7,6 +7,8 @@ for captured kernel dumps, the fuzz corpus and mutants of both; and a
 """
 from __future__ import annotations
 
+import functools
+import operator
 import os
 from typing import Any
 
@@ -62,15 +64,18 @@ def _compare(data: bytes, fixed: int) -> int:
     """Indexed and plain decoding of one datagram agree; how many messages were indexed in C."""
     ix = MessageIndexer(fixed)
     seq, pid = _seq_pid(data)
-    flat = ix.scan(data, seq, pid)
+    scanned = ix.scan(data, seq, pid)
     try:
         plain = parse(data)
     except DecodeError:
-        assert flat is None  # a malformed header: the general path raises, the index must not accept it
+        assert scanned is None  # a malformed header: the general path raises, the index must not accept it
         return 0
-    if flat is None:
+    if scanned is None:
         assert any((m.seq, m.pid) != (seq, pid) for m in plain)
         return 0
+    flat, lowest, ored = scanned
+    assert (lowest, ored) == (min((m.type for m in plain), default=0xFFFF),
+                              functools.reduce(operator.or_, (m.flags for m in plain), 0))
     mine = list(ix.messages(data, len(flat) // 4))
     assert [(m.offset, m.length, m.type, m.flags, m.seq, m.pid) for m in mine] == \
         [(m.offset, m.length, m.type, m.flags, m.seq, m.pid) for m in plain]

@@ -128,6 +128,7 @@ typedef struct {
     uint32_t *msg;
     uint16_t *tab;
     Py_ssize_t n, width, stride, fixed_len, skip;
+    unsigned int lowest_type, all_flags;  /* codec.exchange's summary: no Python int per message */
     HeaderProgram hdr;  /* the layout the last header() call read */
 } DatagramIndex;
 
@@ -156,6 +157,9 @@ static PyMemberDef DatagramIndex_members[] = {
     {"pid", T_OBJECT_EX, offsetof(DatagramIndex, pid), READONLY, "the port id every message carries"},
     {"fixed_len", T_PYSSIZET, offsetof(DatagramIndex, fixed_len), READONLY, "the family header's size"},
     {"width", T_PYSSIZET, offsetof(DatagramIndex, width), READONLY, "1 + the largest attribute type indexed"},
+    {"lowest_type", T_UINT, offsetof(DatagramIndex, lowest_type), READONLY,
+     "the lowest nlmsg_type of the messages (0xFFFF when there are none)"},
+    {"all_flags", T_UINT, offsetof(DatagramIndex, all_flags), READONLY, "the nlmsg_flags of all messages, OR-ed"},
     {NULL}
 };
 
@@ -216,6 +220,7 @@ static PyObject *fm_index(PyObject *mod, PyObject *const *args, Py_ssize_t nargs
     size_t len = (size_t)ix->view.len, pos = 0, skip = ((size_t)fixed_len + 3) & ~(size_t)3;
     size_t cap = len / 16 + 1;
     Py_ssize_t n = 0, top = -1;
+    unsigned int lowest = 0xFFFF, ored = 0;
     uint8_t *ok = PyMem_Malloc(cap);
     ix->msg = PyMem_Malloc(16 * cap);
     if (!ok || !ix->msg) { PyMem_Free(ok); Py_DECREF(ix); return PyErr_NoMemory(); }
@@ -229,6 +234,8 @@ static PyObject *fm_index(PyObject *mod, PyObject *const *args, Py_ssize_t nargs
         if (mseq != seq || mpid != pid) goto general;
         uint32_t *m = ix->msg + 4 * n;
         m[0] = (uint32_t)pos; m[1] = mlen; m[2] = mtype; m[3] = mflags;
+        if (mtype < lowest) lowest = mtype;
+        ored |= mflags;
         ok[n] = mtype >= 16 && mlen <= 0xFFFF && 16 + (size_t)fixed_len <= mlen
                 && run_ok(buf, pos + (16 + skip < mlen ? 16 + skip : mlen), pos + mlen, max_w, &top);
         n++;
@@ -253,6 +260,7 @@ static PyObject *fm_index(PyObject *mod, PyObject *const *args, Py_ssize_t nargs
     PyMem_Free(ok);
     ix->n = n; ix->width = w; ix->stride = stride; ix->fixed_len = fixed_len;
     ix->skip = 16 + (Py_ssize_t)skip;
+    ix->lowest_type = lowest; ix->all_flags = ored;
     Py_INCREF(args[0]); ix->data = args[0];
     Py_INCREF(args[1]); ix->seq = args[1];
     Py_INCREF(args[2]); ix->pid = args[2];

@@ -13,11 +13,12 @@ from __future__ import annotations
 import struct
 from array import array
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any
 
 from ..sys import ffi, lib
 from . import rtnl as R
 from .address_column import AddressColumn
+from .exchange import Scanned
 from .layouts import Layout
 from .message import HDRLEN
 
@@ -54,6 +55,7 @@ class ColumnDecoder:
                 raise ValueError(f"{name!r} is neither a field of {layout.name} nor an attribute of {space}")
         self.nt = len(self.attrs)
         self._types = ffi.new("uint16_t[]", [t for _, t, _ in self.attrs] or [0])
+        self._summary = ffi.new("uint32_t[2]")
         self._cap = 0
         self._text_cap = 0
         self._scratch_cap = 0
@@ -92,8 +94,9 @@ class ColumnDecoder:
             self._textbuf = ffi.new("char[]", 46 * count)
         return self._textbuf
 
-    def scan(self, data: bytes, seq: int, pid: int) -> list[int] | None:
-        """Index every message of one datagram (one C call): (offset, length, type, flags) of each, flat.
+    def scan(self, data: bytes, seq: int, pid: int) -> Scanned | None:
+        """Index every message of one datagram (one C call): `codec.exchange.Scanned`, whose table has
+        (offset, length, type, flags) of each message.
 
         None when a message is malformed or its seq or port id is not *seq*,
         *pid*: `codec.exchange` then classifies the datagram message by message.
@@ -102,15 +105,16 @@ class ColumnDecoder:
         cap = len(data) // HDRLEN + 1
         self._ensure(cap)
         self._buf = buf = ffi.from_buffer(data)
+        summary = self._summary
         n = lib.np_scan(buf, len(data), seq, pid, self.layout.size, self._types, self.nt,
-                        self._msg, self._off, self._len, self._val, self._present, cap)
+                        self._msg, self._off, self._len, self._val, self._present, cap, summary)
         if n < 0:
             return None
         # an array, not a list: no Python int per entry; codec.exchange only slices it and reads a few items
         flat = array("I")
         flat.frombytes(ffi.buffer(self._msg, 16 * n))
         self._scanned = (data, n, cap)
-        return cast("list[int]", flat)
+        return flat, summary[0], summary[1]
 
     def take(self, data: bytes, k: int) -> None:
         """Append the first *k* messages of the datagram just scanned (data messages all) to the columns."""

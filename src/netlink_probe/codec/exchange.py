@@ -28,14 +28,19 @@ next_event and mdlayher/netlink's Validate).  The rules, in order:
 
 `Exchange.receive_scanned` is the same classification for the bulk decoder
 (`codec.columns`): its C scanner recognises "every message well-formed and
-ours" at once; anything else goes through the per-message rules above.
+ours" at once, and hands over the lowest message type and the OR of all flags
+with the message table (a `Scanned`), so that a datagram of data messages is
+decided without a Python int per message; anything else goes through the
+per-message rules above.
 """
 from __future__ import annotations
 
 import enum
+import functools
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 from .. import constants as C
 from .control import MAX_ERRNO, ErrorInfo, errno_in_range, parse_done, parse_error, parse_error_head
@@ -43,6 +48,10 @@ from .message import Message, parse
 
 _MIN_TYPE, _NOOP, _ERROR, _DONE = C.NLMSG_MIN_TYPE, C.NLMSG_NOOP, C.NLMSG_ERROR, C.NLMSG_DONE
 _INTR, _MULTI = C.NLM_F_DUMP_INTR, C.NLM_F_MULTI
+
+#: A bulk scanner's view of one datagram: (offset, length, type, flags) of every message, flat; the lowest
+#: message type; the flags of all messages OR-ed.
+Scanned: TypeAlias = "tuple[Sequence[int], int, int]"
 
 
 class Datagram(Protocol):
@@ -157,27 +166,27 @@ class Exchange:
         out = self._sender(dgram)
         return out if out is not None else self._messages(parse(dgram.data))
 
-    def receive_scanned(self, dgram: Datagram, scan: Callable[[bytes, int, int], list[int] | None]) -> Outcome:
+    def receive_scanned(self, dgram: Datagram, scan: Callable[[bytes, int, int], Scanned | None]) -> Outcome:
         """Classify one datagram through a bulk scanner (`ColumnDecoder.scan`).
 
-        *scan*(data, seq, port) returns (offset, length, type, flags) of every
-        message as one flat list when each is well-formed and carries our seq
-        and port, else None: the datagram then takes the per-message path of
-        `receive`.  Replies are ``range(k)`` (the first k scanned messages)
-        when they are a prefix, else `Message`s.
+        *scan*(data, seq, port) returns a `Scanned` when every message is
+        well-formed and carries our seq and port, else None: the datagram then
+        takes the per-message path of `receive`.  Replies are ``range(k)``
+        (the first k scanned messages) when they are a prefix, else `Message`s.
         """
         out = self._sender(dgram)
         if out is not None:
             return out
         data = dgram.data
-        flat = scan(data, self.seq, self.port)
-        if flat is None:
+        scanned = scan(data, self.seq, self.port)
+        if scanned is None:
             return self._messages(parse(data))
+        flat, lowest, ored = scanned
         seq, port = self.seq, self.port
 
         def message(i: int) -> Message:
             return Message(data, flat[4 * i], flat[4 * i + 1], flat[4 * i + 2], flat[4 * i + 3], seq, port)
-        return self._decide(flat[2::4], flat[3::4], message, range)
+        return self._decide(flat[2::4], flat[3::4], message, range, lowest, ored)
 
     # -- the rules ---------------------------------------------------------------------------
     def _sender(self, dgram: Datagram) -> Outcome | None:
@@ -233,15 +242,18 @@ class Exchange:
         return mine
 
     def _decide(self, types: Sequence[int], flags: Sequence[int], message: Callable[[int], Message],
-                prefix: Callable[[int], Sequence[Any]]) -> Outcome:
-        """Replies and end of messages known to be ours (message i has types[i], flags[i])."""
+                prefix: Callable[[int], Sequence[Any]], lowest: int | None = None,
+                ored: int | None = None) -> Outcome:
+        """Replies and end of messages known to be ours (message i has types[i], flags[i]); *lowest* and
+        *ored*: min(types) and the OR of *flags* when a scanner computed them."""
         n = len(types)
         if not n:
             return STALE
         end = None
-        if min(types) >= _MIN_TYPE:  # only data messages: most datagrams of a dump
+        if (min(types) if lowest is None else lowest) >= _MIN_TYPE:  # only data messages: most of a dump
             picks = None
-            seen = set(flags)
+            if ored is None:
+                ored = _or(flags)
         else:
             picks = []
             for i, t in enumerate(types):
@@ -252,10 +264,9 @@ class Exchange:
                         end = i
                         break
                 picks.append(i)
-            seen = set(flags[:n if end is None else end + 1])
-        for f in seen:
-            if f & _INTR:
-                self.interrupted = True
+            ored = _or(flags[:n if end is None else end + 1])
+        if ored & _INTR:
+            self.interrupted = True
         if picks is None:
             replies, last = prefix(n), n - 1
         else:
@@ -287,4 +298,9 @@ class Exchange:
         return Outcome(Kind.VIOLATION, replies, reason=f"control message {m!r} inside dump seq={self.seq}", end=m)
 
 
-__all__ = ["NOT_MINE", "STALE", "Datagram", "Exchange", "Kind", "Outcome", "SequenceBook", "truncation"]
+def _or(flags: Sequence[int]) -> int:
+    """The flags of every message, OR-ed (NLM_F_DUMP_INTR on any of them interrupts the dump)."""
+    return functools.reduce(operator.or_, flags, 0)
+
+
+__all__ = ["NOT_MINE", "STALE", "Datagram", "Exchange", "Kind", "Outcome", "Scanned", "SequenceBook", "truncation"]

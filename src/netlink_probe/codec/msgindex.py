@@ -15,7 +15,6 @@ Python frame per message.  The views hold only their index
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import cast
 
 from . import _fastmsg
 from ._fastmsg import DatagramIndex, IndexedMessageBase
@@ -23,6 +22,7 @@ from .attr_index import IndexedAttrs
 from .attribute import Attrs
 from .buffer import Buffer
 from .errors import DecodeError
+from .exchange import Scanned
 from .message import Message
 
 __all__ = ["IndexedMessage", "MessageIndexer"]
@@ -50,8 +50,9 @@ class MessageIndexer:
         self.fixed_len = fixed_len
         self._last: tuple[Buffer, DatagramIndex] | None = None
 
-    def scan(self, data: Buffer, seq: int, pid: int) -> list[int] | None:
-        """Split and index one datagram: (offset, length, type, flags) of each message, flat.
+    def scan(self, data: Buffer, seq: int, pid: int) -> Scanned | None:
+        """Split and index one datagram: `codec.exchange.Scanned` ((offset, length, type, flags) of each
+        message, flat; the lowest type; the flags OR-ed), all from the C index.
 
         None when a header is malformed or a message's seq or port id is not
         *seq*, *pid*: `codec.exchange` then classifies the datagram message by
@@ -62,7 +63,8 @@ class MessageIndexer:
             self._last = None
             return None
         self._last = (data, index)
-        return cast("list[int]", index.flat)  # an array('I'): codec.exchange only slices it and reads a few items
+        # index.flat is an array('I'): codec.exchange only slices it and reads a few items
+        return index.flat, index.lowest_type, index.all_flags
 
     def messages(self, data: Buffer, k: int) -> Iterator[Message]:
         """The first *k* messages of the datagram just scanned, made one at a time as they are asked for."""

@@ -11,7 +11,9 @@ in-process on hex and raw input (exit 0, or 2 with one line; nothing else).
 from __future__ import annotations
 
 import argparse
+import functools
 import io
+import operator
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -140,10 +142,13 @@ def columns_target(data: bytes) -> None:
     head = data[:16].ljust(16, b"\0")
     seq, pid = int.from_bytes(head[8:12], "little"), int.from_bytes(head[12:16], "little")
     for dec in _column_decoders():
-        flat = dec.scan(data, seq, pid)
-        if flat is None:
+        scanned = dec.scan(data, seq, pid)
+        if scanned is None:
             continue
+        flat, lowest, ored = scanned
         types = flat[2::4]
+        if lowest != min(types, default=0xFFFF) or ored != functools.reduce(operator.or_, flat[3::4], 0):
+            raise AssertionError(f"np_scan's summary ({lowest}, {ored:#x}) disagrees with its message table")
         k = next((i for i, t in enumerate(types) if t < C.NLMSG_MIN_TYPE), len(types))
         dec.take(data, k)
         for col in dec.columns.values():

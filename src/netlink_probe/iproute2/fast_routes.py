@@ -27,7 +27,7 @@ from .. import codec
 from .. import constants as C
 from ..codec import layouts as L
 from ..codec import rtnl as R
-from ..codec.exchange import Kind, Outcome
+from ..codec.exchange import Kind, Outcome, Scanned
 from ..codec.message import Message
 from ..errors import DumpInterrupted, raise_for
 from ..rtnl import Rtnl, dump_request
@@ -63,7 +63,7 @@ class _Scan:
         self.flat: list[int] = []
         self.n = 0
 
-    def __call__(self, data: bytes, seq: int, pid: int) -> list[int] | None:
+    def __call__(self, data: bytes, seq: int, pid: int) -> Scanned | None:
         """`Exchange.receive_scanned`'s scan: (offset, length, type, flags) of every message, or None."""
         cap = len(data) // _HDR + 1
         if cap > self.cap:
@@ -73,15 +73,16 @@ class _Scan:
             self._val = ffi.new("uint64_t[]", nt * cap)
             self._len = ffi.new("uint32_t[]", nt * cap)
             self._present = ffi.new("uint32_t[]", nt)
+            self._summary = ffi.new("uint32_t[2]")
             self._text = ffi.new("char[]", 46 * cap)
         self.buf = ffi.from_buffer(data)
         n = lib.np_scan(self.buf, len(data), seq, pid, _RTMSG, self._types, self.nt, self._msg, self._off, self._len,
-                        self._val, self._present, self.cap)
+                        self._val, self._present, self.cap, self._summary)
         if n < 0:
             return None
         self.n, self.flat = n, ffi.unpack(self._msg, 4 * n)
         self.present = ffi.unpack(self._present, self.nt)
-        return self.flat
+        return self.flat, self._summary[0], self._summary[1]
 
     def has(self, j: int, k: int) -> int:
         """How many of the first k messages have column j: k, 0, or -1 for some."""

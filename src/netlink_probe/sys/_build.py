@@ -153,7 +153,7 @@ int np_capget(cap_user_header_t hdr, cap_user_data_t data);
 int np_capset(cap_user_header_t hdr, const cap_user_data_t data);
 int np_scan(const uint8_t *buf, size_t len, uint32_t seq, uint32_t pid, size_t fixed_len,
             const uint16_t *types, int nt, uint32_t *msg, uint32_t *off, uint32_t *vlen, uint64_t *val,
-            uint32_t *present, int max_msgs);
+            uint32_t *present, int max_msgs, uint32_t *summary);
 size_t np_format_ip(const uint8_t *buf, const uint32_t *off, const uint32_t *vlen, int count, char *out);
 void np_gather(const uint8_t *buf, const uint32_t *msg, int count, size_t at, int size, uint8_t *dst);
 uint32_t np_pack_values(const uint8_t *buf, const uint32_t *off, const uint32_t *vlen, int count, int width, uint8_t *dst);
@@ -205,14 +205,17 @@ static size_t np_format_ip(const uint8_t *buf, const uint32_t *off, const uint32
  * entries at j*max_msgs: off = offset of the value (0 = absent; first occurrence
  * wins), vlen = its length, val = the value as an unsigned integer of its length
  * (1, 2, 4 or 8 bytes, else 0); present[j] counts the messages that had it.
+ * summary[0] = the lowest message type (0xFFFF: none), summary[1] = all flags OR-ed:
+ * codec.exchange's decision without a Python int per message.
  * Returns the number of messages; -1 for anything malformed and -2 for a message
  * whose seq/pid differ (the caller then takes the general path, which raises the
  * precise error). */
 static int np_scan(const uint8_t *buf, size_t len, uint32_t seq, uint32_t pid, size_t fixed_len,
                    const uint16_t *types, int nt, uint32_t *msg, uint32_t *off, uint32_t *vlen, uint64_t *val,
-                   uint32_t *present, int max_msgs) {
+                   uint32_t *present, int max_msgs, uint32_t *summary) {
     size_t pos = 0; int n = 0;
     for (int j = 0; j < nt; j++) present[j] = 0;
+    summary[0] = 0xFFFF; summary[1] = 0;
     while (pos < len) {
         uint32_t mlen, mseq, mpid; uint16_t mtype, mflags;
         if (len - pos < 16 || n >= max_msgs) return -1;
@@ -221,6 +224,8 @@ static int np_scan(const uint8_t *buf, size_t len, uint32_t seq, uint32_t pid, s
         if (mlen < 16 || mlen > len - pos) return -1;
         if (mseq != seq || mpid != pid) return -2;
         msg[4 * n] = (uint32_t)pos; msg[4 * n + 1] = mlen; msg[4 * n + 2] = mtype; msg[4 * n + 3] = mflags;
+        if (mtype < summary[0]) summary[0] = mtype;
+        summary[1] |= mflags;
         for (int j = 0; j < nt; j++) { size_t c = (size_t)j * max_msgs + n; off[c] = 0; vlen[c] = 0; val[c] = 0; }
         if (mtype >= 16) {  /* NLMSG_MIN_TYPE: a family message with fixed header + attributes */
             size_t a = pos + 16 + ((fixed_len + 3) & ~(size_t)3), end = pos + mlen;
