@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import pytest
 from support.expect import expect
-from support.flags_matrix import (ACK, FLAG_SETS, LINK_SETTLE, OBJECTS, Reply, exchange, group_mask_to_number,
-                                  object_params, queued, scene)
+from support.flags_matrix import (ACK, FLAG_SETS, OBJECTS, Reply, exchange, group_mask_to_number, object_params,
+                                  queued, scene)
 
 from netlink_probe import NetNS, Socket
 from netlink_probe import constants as C
@@ -72,12 +72,7 @@ def create(netns: NetNS, rt, obj: str, echo: bool, *, requester_groups: tuple[in
         flags = ACK | FLAG_SETS["create_excl"] | (C.NLM_F_ECHO if echo else 0)
         answer = exchange(s, kind.new_type, flags, kind.payload(ifindex), seq=0x3C)
         assert answer.outcome == "ok", f"creating the {obj}: {answer.outcome}"
-        if obj != "link":
-            return s.port, notifications(answer.replies, obj), notifications(queued(listener), obj)
-        # a link's notice can come after the ACK (6.1, measured: support.flags_matrix)
-        late = queued(s, LINK_SETTLE)
-        return (s.port, notifications(answer.replies + late, obj),
-                notifications(queued(listener, LINK_SETTLE), obj))
+        return s.port, notifications(answer.replies, obj), notifications(queued(listener), obj)
 
 
 @pytest.mark.parametrize("target", TARGETS)

@@ -9,10 +9,7 @@ Requests are raw datagrams, so any NLM_F_* combination reaches the kernel as wri
 sends every notification and echo of a change synchronously in the requester's sendmsg() (the doit
 runs there, rtnl_notify -> nlmsg_notify queues them), so when the requester holds the ACK that closes
 an exchange, whatever other sockets will ever get for it is already in their queues: `queued` reads
-them without waiting for silence.  One exception was measured: on 6.1 a veth's RTM_NEWLINK for the
-device itself (its peer's came in time) was queued after the ACK once in 40 creations, within 0.3 s
-(a 6.1 guest under TCG; never on 6.18 in 40); the path that defers it is not established.  Links are
-therefore read with `queued(sock, settle=...)`.
+them without waiting for silence.
 """
 from __future__ import annotations
 
@@ -26,11 +23,10 @@ from netlink_probe.codec import layouts as L
 
 from .raw_io import MARKER_SEQ, RawReader, msg
 
-__all__ = ["FLAG_SETS", "LINK_SETTLE", "OBJECTS", "REQ", "Answer", "ObjectKind", "Reply", "exchange", "flag_set_params",
+__all__ = ["FLAG_SETS", "OBJECTS", "REQ", "Answer", "ObjectKind", "Reply", "exchange", "flag_set_params",
            "group_mask_to_number", "object_params", "queued", "scene"]
 
 REQ, ACK = C.NLM_F_REQUEST, C.NLM_F_ACK
-LINK_SETTLE = 0.5  # seconds of silence before a link's notifications are counted (see the module docstring)
 NHA_ID, NHA_BLACKHOLE = 1, 4  # include/uapi/linux/nexthop.h (not in these headers' constants)
 NHMSG = struct.Struct("=BBBBI")  # struct nhmsg: family, scope, protocol, resvd, flags
 VETH_A, VETH_B = "fa0", "fb0"
@@ -170,14 +166,13 @@ def exchange(sock: Socket, mtype: int, flags: int, payload: bytes, seq: int = 0x
             replies.append(Reply(m, r.src_groups))
 
 
-def queued(sock: Socket, settle: float = 0.001) -> list[Reply]:
-    """Every datagram already queued on *sock*, then those arriving until none came for *settle* seconds
-    (by default none is waited for: see the module docstring)."""
+def queued(sock: Socket) -> list[Reply]:
+    """Every datagram already queued on *sock* (none are waited for: see the module docstring)."""
     reader = RawReader(sock.fd)
     out: list[Reply] = []
     while True:
         try:
-            r = reader.recv(settle)
+            r = reader.recv(0.001)
         except NetlinkTimeout:
             return out
         out.extend(Reply(m, r.src_groups) for m in codec.parse(r.data))
