@@ -50,17 +50,21 @@ class RawReader:
         self._rx = calls.Receiver(fd, size)
 
     def recv(self, timeout: float = 2.0, flags: int = 0) -> calls.Received:
-        """One datagram; NetlinkTimeout when none comes; OSError(ENOBUFS) passes through."""
+        """One datagram; NetlinkTimeout when none comes; OSError(ENOBUFS) passes through.
+
+        A queued datagram is read before the clock is looked at: with a short *timeout* (`queued`'s
+        1 ms) a slow moment between taking the deadline and polling -- common under TCG -- must not
+        pass for an empty queue (it once hid a notification the kernel had queued before the ACK)."""
         deadline = time.monotonic() + timeout
         while True:
-            left = deadline - time.monotonic()
-            if left <= 0 or not calls.poll_in(self.fd, max(1, int(left * 1000))):
-                raise NetlinkTimeout(f"no datagram within {timeout:g} s")
             try:
                 return self._rx.recv(flags | C.MSG_DONTWAIT)
             except OSError as e:
                 if e.errno not in (errno.EAGAIN, errno.EINTR):
                     raise
+            left = deadline - time.monotonic()
+            if left <= 0 or not calls.poll_in(self.fd, max(1, int(left * 1000))):
+                raise NetlinkTimeout(f"no datagram within {timeout:g} s")
 
     def messages(self, timeout: float = 2.0) -> tuple[calls.Received, list[codec.Message]]:
         r = self.recv(timeout)
