@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from netlink_probe.matrix import CHECKOUT, MatrixError, checkout_disk, cli, diffs, junit, kernels, progress, report, \
-    sources, suite, vm
+from netlink_probe.matrix import CHECKOUT, MatrixError, checkout_disk, cli, diffs, guest_root, junit, kernels, progress, \
+    report, sources, suite, vm
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "kernel-matrix"
 
@@ -339,6 +339,13 @@ def test_dry_run_with_the_host_root_keeps_the_checkout_path(tmp_path, capsys):
 def test_no_checkout_disk_needs_the_host_root(capsys):
     assert cli.main(["--no-host", "--kernels", "6.1", "--no-checkout-disk"]) == 2
     assert "--no-checkout-disk needs --guest-root host" in capsys.readouterr().err
+
+
+def test_offline_builds_no_guest_root(tmp_path):
+    """--offline downloads nothing: a guest root that is not cached is an error naming the way out."""
+    with pytest.raises(MatrixError, match="--offline and no guest root cached"):
+        guest_root.guest_root_image(tmp_path, sys.executable, offline=True)
+    assert not list(tmp_path.iterdir())
 
 
 def test_checkout_disk_holds_the_tree_without_host_only_directories(tmp_path):

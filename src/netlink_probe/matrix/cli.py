@@ -142,7 +142,7 @@ def _setup(args: argparse.Namespace, out: Path, cache: Path, kernels: list[str])
 
 def _guest_disks(args: argparse.Namespace, py: PythonInfo, out: Path, cache: Path) -> GuestDisks:
     """The checkout's image (after warm_bytecode: it holds the bytecode) and the guests' root image."""
-    root = guest_root_image(cache, py.executable) if args.guest_root == "disk" else None
+    root = guest_root_image(cache, py.executable, args.offline) if args.guest_root == "disk" else None
     if not args.checkout_disk:
         return GuestDisks(None, root)
     t0 = time.monotonic()

@@ -94,12 +94,16 @@ def _build_root(root: Path, mirror: str, debs: Path, pyroute2: tuple[Path, list[
     (root / "etc/machine-id").write_text("")
 
 
-def guest_root_image(cache: Path, python: str) -> Path:
-    """CACHE/guest-root-<key>.ext4, built when missing (a few minutes, once); MatrixError when it cannot be."""
+def guest_root_image(cache: Path, python: str, offline: bool = False) -> Path:
+    """CACHE/guest-root-<key>.ext4, built when missing (about a minute, once; not *offline*: debootstrap
+    downloads); MatrixError when it cannot be."""
     pyroute2 = _host_pyroute2(python)
     image = cache / f"guest-root-{image_key(pyroute2[1][0])}.ext4"
     if image.exists():
         return image
+    if offline:
+        raise MatrixError(f"--offline and no guest root cached ({image.name}): run once without --offline, "
+                          "or use --guest-root host")
     archive, _security, _signed = find_debian_mirrors(host_apt_entries())
     if not archive:
         raise MatrixError("no Debian archive (.../debian) in the host's apt sources for the guest root; "
