@@ -97,13 +97,17 @@ def _build_root(root: Path, mirror: str, debs: Path, pyroute2: tuple[Path, list[
 def guest_root_image(cache: Path, python: str, offline: bool = False) -> Path:
     """CACHE/guest-root-<key>.ext4, built when missing (about a minute, once; not *offline*: debootstrap
     downloads); MatrixError when it cannot be."""
+    def not_cached(name: str) -> MatrixError:
+        return MatrixError(f"--offline and no guest root cached ({name}): run once without --offline, "
+                           "or use --guest-root host")
+    if offline and not any(cache.glob("guest-root-*.ext4")):
+        raise not_cached("guest-root-*.ext4")
     pyroute2 = _host_pyroute2(python)
     image = cache / f"guest-root-{image_key(pyroute2[1][0])}.ext4"
     if image.exists():
         return image
     if offline:
-        raise MatrixError(f"--offline and no guest root cached ({image.name}): run once without --offline, "
-                          "or use --guest-root host")
+        raise not_cached(image.name)
     archive, _security, _signed = find_debian_mirrors(host_apt_entries())
     if not archive:
         raise MatrixError("no Debian archive (.../debian) in the host's apt sources for the guest root; "
