@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import MatrixError
 
-__all__ = ["SERIAL", "CheckoutDisk", "build_checkout_disk", "guest_mount_lines", "qemu_options"]
+__all__ = ["SERIAL", "CheckoutDisk", "build_checkout_disk", "guest_mount_lines", "make_ext4", "qemu_options"]
 
 #: The virtio-blk serial the guest finds the image by (/sys/block/vdX/serial).
 SERIAL = "kmcheckout"
@@ -57,9 +57,6 @@ def _tree_bytes(root: Path) -> int:
 def build_checkout_disk(checkout: Path, workdir: Path, also_host_only: tuple[Path, ...] = ()) -> CheckoutDisk:
     """The image of *checkout* in *workdir*; *also_host_only*: more paths (--out, --cache) to leave out
     when they are top-level directories of the checkout.  MatrixError when mke2fs is missing or fails."""
-    mke2fs = shutil.which("mke2fs") or shutil.which("mke2fs", path="/sbin:/usr/sbin")
-    if not mke2fs:
-        raise MatrixError("mke2fs not found (Debian: e2fsprogs); or run with --no-checkout-disk")
     skip = set(HOST_ONLY)
     for p in also_host_only:
         p = p.resolve()
@@ -82,20 +79,29 @@ def build_checkout_disk(checkout: Path, workdir: Path, also_host_only: tuple[Pat
             os.symlink(os.readlink(entry), dst)
         else:
             _link_or_copy(str(entry), str(dst))
-    # room for the suite's own writes (they land in the guest's snapshot overlay, but need free blocks)
-    mib = _tree_bytes(stage) * 5 // 4 // 2**20 + 256
     image = workdir / "checkout.ext4"
-    cmd = [mke2fs, "-q", "-F", "-t", "ext4", "-O", "^has_journal", "-L", SERIAL, "-d", str(stage), str(image),
+    try:
+        make_ext4(stage, image, SERIAL)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return CheckoutDisk(image, str(checkout), tuple(host_only))
+
+
+def make_ext4(tree: Path, image: Path, label: str) -> None:
+    """An ext4 image of *tree* (mke2fs -d: no loop mount, no journal), with room for the guest's own writes
+    (they land in its snapshot overlay, but need free blocks).  MatrixError when mke2fs is missing or fails."""
+    mke2fs = shutil.which("mke2fs") or shutil.which("mke2fs", path="/sbin:/usr/sbin")
+    if not mke2fs:
+        raise MatrixError("mke2fs not found (Debian: e2fsprogs; ci/install.sh --matrix)")
+    mib = _tree_bytes(tree) * 5 // 4 // 2**20 + 256
+    cmd = [mke2fs, "-q", "-F", "-t", "ext4", "-O", "^has_journal", "-L", label, "-d", str(tree), str(image),
            f"{mib}M"]
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as e:
         raise MatrixError(f"mke2fs failed: {e}") from e
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
     if r.returncode != 0:
         raise MatrixError(f"mke2fs exit {r.returncode}: {r.stderr.strip()}")
-    return CheckoutDisk(image, str(checkout), tuple(host_only))
 
 
 def qemu_options(disk: CheckoutDisk) -> str:

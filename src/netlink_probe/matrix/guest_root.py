@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from . import MatrixError
+from .checkout_disk import make_ext4
 from .sources import DEFAULT_KEYRING, find_debian_mirrors, host_apt_entries
 
 __all__ = ["GUEST_CHECKOUT", "GUEST_PYTHON", "PACKAGES", "guest_root_image", "image_key"]
@@ -112,9 +113,6 @@ def guest_root_image(cache: Path, python: str, offline: bool = False) -> Path:
     if not archive:
         raise MatrixError("no Debian archive (.../debian) in the host's apt sources for the guest root; "
                           "or run with --guest-root host")
-    mke2fs = shutil.which("mke2fs") or shutil.which("mke2fs", path="/sbin:/usr/sbin")
-    if not mke2fs:
-        raise MatrixError("mke2fs not found (Debian: e2fsprogs); or run with --guest-root host")
     work = cache / f".guest-root-{os.getpid()}.tmp"
     shutil.rmtree(work, ignore_errors=True)
     root = work / "root"
@@ -123,10 +121,8 @@ def guest_root_image(cache: Path, python: str, offline: bool = False) -> Path:
     t0 = time.monotonic()
     try:
         _build_root(root, archive, cache / "debs-guest-root", pyroute2)
-        used = sum(os.lstat(os.path.join(d, f)).st_size for d, _, fs in os.walk(root) for f in fs)
         tmp_image = work / "root.ext4"
-        _run([mke2fs, "-q", "-F", "-t", "ext4", "-O", "^has_journal", "-L", "nlp-guest-root", "-d", str(root),
-              str(tmp_image), f"{used * 5 // 4 // 2**20 + 256}M"], "mke2fs", 600)
+        make_ext4(root, tmp_image, "nlp-guest-root")
         tmp_image.rename(image)  # complete or absent: an interrupted build is never used
     finally:
         shutil.rmtree(work, ignore_errors=True)
