@@ -17,11 +17,10 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import MatrixError
+from . import MatrixError, run_checked
 
 __all__ = ["SERIAL", "CheckoutDisk", "build_checkout_disk", "guest_mount_lines", "make_ext4", "qemu_options"]
 
@@ -94,14 +93,8 @@ def make_ext4(tree: Path, image: Path, label: str) -> None:
     if not mke2fs:
         raise MatrixError("mke2fs not found (Debian: e2fsprogs; ci/install.sh --matrix)")
     mib = _tree_bytes(tree) * 5 // 4 // 2**20 + 256
-    cmd = [mke2fs, "-q", "-F", "-t", "ext4", "-O", "^has_journal", "-L", label, "-d", str(tree), str(image),
-           f"{mib}M"]
-    try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise MatrixError(f"mke2fs failed: {e}") from e
-    if r.returncode != 0:
-        raise MatrixError(f"mke2fs exit {r.returncode}: {r.stderr.strip()}")
+    run_checked([mke2fs, "-q", "-F", "-t", "ext4", "-O", "^has_journal", "-L", label, "-d", str(tree), str(image),
+                 f"{mib}M"], "mke2fs", 600)
 
 
 def qemu_options(disk: CheckoutDisk) -> str:
@@ -117,6 +110,7 @@ def guest_mount_lines(disk: CheckoutDisk) -> list[str]:
     q = shlex.quote
     co = q(disk.checkout)
     binds = "; ".join(f"mount --bind /run/kmhost/{q(n)} {co}/{q(n)}" for n in disk.host_only) or ":"
+    keep = f"mkdir -p /run/kmhost && mount --bind {co} /run/kmhost && " if disk.host_only else ""
     return [
         "modprobe -q virtio_blk 2>/dev/null; modprobe -q ext4 2>/dev/null",
         "kmdev=''",
@@ -126,8 +120,7 @@ def guest_mount_lines(disk: CheckoutDisk) -> list[str]:
         "  done",
         "  [ -n \"$kmdev\" ] && break; sleep 0.5",
         "done",
-        f"if [ -n \"$kmdev\" ] && mkdir -p /run/kmhost && mount --bind {co} /run/kmhost &&"
-        f" mount -t ext4 -o noatime \"$kmdev\" {co}; then",
+        f"if [ -n \"$kmdev\" ] && {keep}mount -t ext4 -o noatime \"$kmdev\" {co}; then",
         f"  {binds}",
         "  echo \"kernel-matrix: the checkout is on $kmdev\" >&2",
         "else",

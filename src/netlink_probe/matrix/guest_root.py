@@ -24,7 +24,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from . import MatrixError
+from . import MatrixError, run_checked
 from .checkout_disk import make_ext4
 from .sources import DEFAULT_KEYRING, find_debian_mirrors, host_apt_entries
 
@@ -47,18 +47,19 @@ MODPROBE_CONF = "options bonding max_bonds=0\noptions dummy numdummies=0\noption
 GUEST_PYTHON = "/usr/bin/python3"
 
 
-def _host_pyroute2(python: str) -> tuple[Path, list[Path]]:
-    """pyroute2's package directory and its .dist-info in *python*'s site-packages."""
+def _host_pyroute2(python: str) -> tuple[Path, Path]:
+    """pyroute2's package directory and its .dist-info directory in *python*'s site-packages."""
     code = ("import json, os, pyroute2, importlib.metadata as m; d = m.distribution('pyroute2'); "
-            "print(json.dumps([os.path.dirname(pyroute2.__file__), str(d._path), d.version]))")
+            "meta = next(f for f in d.files if f.name == 'METADATA'); "
+            "print(json.dumps([os.path.dirname(pyroute2.__file__), str(d.locate_file(meta).parent)]))")
     try:
         r = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired) as e:
         raise MatrixError(f"pyroute2 not found in {python}: {e}") from e
     if r.returncode != 0:
         raise MatrixError(f"pyroute2 not found in {python}: {r.stderr.strip()[-300:]}")
-    pkg, dist, _version = json.loads(r.stdout.strip().splitlines()[-1])
-    return Path(pkg), [Path(dist)]
+    pkg, dist = json.loads(r.stdout.strip().splitlines()[-1])
+    return Path(pkg), Path(dist)
 
 
 def image_key(pyroute2_dist: Path) -> str:
@@ -67,27 +68,17 @@ def image_key(pyroute2_dist: Path) -> str:
     return hashlib.sha256(data.encode()).hexdigest()[:10]
 
 
-def _run(cmd: list[str], what: str, timeout: float) -> None:
-    try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise MatrixError(f"{what} failed: {e}") from e
-    if r.returncode != 0:
-        raise MatrixError(f"{what} failed (exit {r.returncode}): {(r.stderr or r.stdout).strip()[-1500:]}")
-
-
-def _build_root(root: Path, mirror: str, debs: Path, pyroute2: tuple[Path, list[Path]]) -> None:
+def _build_root(root: Path, mirror: str, debs: Path, pyroute2: tuple[Path, Path]) -> None:
     if not shutil.which("debootstrap"):
         raise MatrixError("debootstrap not found (ci/install.sh --matrix); or run with --guest-root host")
     debs.mkdir(parents=True, exist_ok=True)
-    _run(["debootstrap", "--variant=minbase", f"--cache-dir={debs}", f"--keyring={DEFAULT_KEYRING}",
-          "--include=" + ",".join(PACKAGES), SUITE, str(root), mirror], "debootstrap", 2400)
+    run_checked(["debootstrap", "--variant=minbase", f"--cache-dir={debs}", f"--keyring={DEFAULT_KEYRING}",
+                 "--include=" + ",".join(PACKAGES), SUITE, str(root), mirror], "debootstrap", 2400)
     site = root / "usr/local/lib/python3.11/dist-packages"
     site.mkdir(parents=True, exist_ok=True)
-    pkg, dists = pyroute2
+    pkg, dist = pyroute2
     shutil.copytree(pkg, site / pkg.name, ignore=shutil.ignore_patterns("__pycache__"))
-    for d in dists:
-        shutil.copytree(d, site / d.name)
+    shutil.copytree(dist, site / dist.name)
     (root / GUEST_CHECKOUT.lstrip("/")).mkdir()
     (root / "etc/modprobe.d").mkdir(parents=True, exist_ok=True)
     (root / "etc/modprobe.d/netlink-probe.conf").write_text(MODPROBE_CONF)
@@ -104,7 +95,7 @@ def guest_root_image(cache: Path, python: str, offline: bool = False) -> Path:
     if offline and not any(cache.glob("guest-root-*.ext4")):
         raise not_cached("guest-root-*.ext4")
     pyroute2 = _host_pyroute2(python)
-    image = cache / f"guest-root-{image_key(pyroute2[1][0])}.ext4"
+    image = cache / f"guest-root-{image_key(pyroute2[1])}.ext4"
     if image.exists():
         return image
     if offline:

@@ -18,11 +18,11 @@ from typing import Any
 
 from . import CHECKOUT
 from .checkout_disk import CheckoutDisk
+from .guest_root import GUEST_CHECKOUT, GUEST_PYTHON
 from .junit import read_counts
 from .progress import run_streaming, say
 from .report import format_done
 from .suite import PYTEST_OK, PythonInfo, suite_command, suite_env
-from .guest_root import GUEST_CHECKOUT, GUEST_PYTHON
 from .vm import GUEST_OUT, fast_mount_paths, guest_script, vng_command
 
 __all__ = ["GuestDisks", "guest_commands", "host_label", "run_host", "run_guest", "run_guest_retrying"]
