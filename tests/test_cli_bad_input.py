@@ -405,8 +405,8 @@ def _sigint_default() -> None:
 
 @pytest.mark.parametrize("where,times", [
     ("netlink_probe.cli.program", 1), ("netlink_probe.cli.errors", 1), ("netlink_probe.cli.dump", 1),
-    ("netlink_probe.cli.profile", 1), ("netlink_probe.codec", 1), ("netlink_probe.socket", 1),
-    ("netlink_probe.profile.schema", 1), ("netlink_probe.cli.program", 2), ("atexit", 1), ("atexit", 2)])
+    ("netlink_probe.iproute2.links", 1), ("netlink_probe.codec", 1), ("netlink_probe.socket", 1),
+    ("netlink_probe.profile.terminal", 1), ("netlink_probe.cli.program", 2), ("atexit", 1), ("atexit", 2)])
 def test_ctrl_c_at_any_moment_exits_130_quietly(where, times):
     assert where not in _before_main(), f"{where} is imported before cli.main can handle Ctrl-C"
     p = subprocess.run([sys.executable, "-c", TRIP, "dump", "links", "--json"], capture_output=True, text=True,

@@ -27,7 +27,8 @@ from netlink_probe.cli.errors import CliError, command, refusal
 from netlink_probe.codec import attribute as A
 from netlink_probe.codec import layouts as L
 from netlink_probe.errors import KernelError
-from netlink_probe.iproute2 import addrs, color, links, summary
+from netlink_probe.iproute2 import addrs, color, links
+from netlink_probe.iproute2.summary import summary
 from netlink_probe.iproute2.monitor import DEFAULT_GROUPS, default_groups, timestamp, timestamp_short
 from netlink_probe.testing import FakeKernel
 
@@ -388,3 +389,35 @@ def test_a_normal_run_does_not_import_argcomplete():
            "print('argcomplete' in sys.modules)"
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=ENV)
     assert p.stdout.strip() == "False", p.stderr
+
+
+@pytest.mark.parametrize("argv,chosen", [
+    (["dump", "routes"], "dump"), (["-c", "monitor"], "monitor"), (["--color", "never", "kernel-info"], "kernel-info"),
+    (["--color=never", "diff", "a", "b"], "diff"), (["--", "report"], "report"), (["--version"], None), ([], None),
+    (["dunp", "routes"], None), (["--col", "never", "dump"], None), (["kernel_info"], None)])
+def test_the_subcommand_is_read_from_the_command_line_before_parsing(argv, chosen):
+    from netlink_probe.cli.program import chosen_command
+    assert chosen_command(argv) == chosen
+
+
+def test_the_program_help_lists_every_subcommand_whichever_is_built():
+    """Only the subcommand being run is built in full; the others keep their line in --help."""
+    from netlink_probe.cli.commands import COMMANDS
+    from netlink_probe.cli.program import build_parser
+    full = build_parser().format_help()
+    assert all(f"    {name}" in full and cmd.help.split()[0] in full for name, cmd in COMMANDS.items())
+    for name in COMMANDS:
+        assert build_parser([name]).format_help() == full
+
+
+def test_dump_routes_imports_neither_the_schema_tables_nor_the_other_subcommands():
+    """What `dump routes --json` loads (its start-up is most of its time against `ip -j route show`)."""
+    code = ("import sys; from netlink_probe.cli.program import build_parser; "
+            "build_parser(['dump', 'routes', '--json']); import netlink_probe.iproute2.fast_routes; "
+            "print(' '.join(m for m in sys.modules if m.startswith('netlink_probe')))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=ENV)
+    loaded = set(p.stdout.split())
+    assert "netlink_probe.cli.dump" in loaded and "netlink_probe.iproute2.fast_routes" in loaded, p.stderr
+    unwanted = {"netlink_probe.codec.schema", "netlink_probe.cli.monitor", "netlink_probe.cli.profile",
+                "netlink_probe.profile.diff", "netlink_probe.genl", "netlink_probe.privileges"}
+    assert not loaded & unwanted

@@ -10,6 +10,8 @@ import io
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netlink_probe import DumpInterrupted, KernelError, codec
 from netlink_probe import constants as C
@@ -177,3 +179,45 @@ def test_stream_closes_the_array_after_an_error():
         out.write({"a": 1})
         raise RuntimeError
     assert json.loads(buf.getvalue()) == [{"a": 1}]
+
+
+def _alike(data: bytes, flat: list[int]) -> int:
+    """How many leading messages are like the first in type, length and struct rtmsg (np_scan's summary[2])."""
+    n, first = len(flat) // 4, data[16:16 + L.RTMSG.size]
+    if not n or flat[1] < 16 + L.RTMSG.size:
+        return 0
+    k = 1
+    while k < n and flat[4 * k + 2] == flat[2] and flat[4 * k + 1] == flat[1] and \
+            data[flat[4 * k] + 16:flat[4 * k] + 16 + L.RTMSG.size] == first:
+        k += 1
+    return k
+
+
+@pytest.mark.parametrize("picks,expect", [([0] * 5, 5), ([0, 1], 2), ([0, 0, 2, 0], 2), ([5, 5, 5], 3),
+                                          ([0, 0, 0, -1], 3), ([-1], 0), ([6, 6, 7, 7], 4), ([2, 3], 1)], ids=str)
+def test_np_scan_counts_the_leading_messages_of_one_shape(picks, expect):
+    """The C scanner's count of leading messages like the first (type, length, struct rtmsg): what lets the
+    renderer take a datagram as one shape; NLMSG_DONE (-1) is not a route's shape, nor long enough for one."""
+    scan = fast_routes._Scan()
+    data = _datagram(picks)
+    flat, _lowest, _ored = scan(data, 7, 9)
+    assert scan.alike == _alike(data, list(flat)) == expect
+
+
+_POOL = [UNIFORM[0], UNIFORM[1], VARIED[1], VARIED[3], VARIED[4], UNIFORM_GW[0], UNIFORM_GW[1], UNIFORM_GW[3]]
+
+
+def _datagram(picks: list[int]) -> bytes:
+    """Routes of _POOL by index (-1: NLMSG_DONE), seq 7 and port 9."""
+    return b"".join(codec.encode(C.NLMSG_DONE, C.NLM_F_MULTI, bytes(4), 7, 9) if i < 0 else
+                    codec.encode(C.RTM_NEWROUTE, C.NLM_F_MULTI, _POOL[i], 7, 9) for i in picks)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.lists(st.integers(-1, len(_POOL) - 1), max_size=40).map(_datagram), st.binary(max_size=300)))
+def test_np_scan_count_of_one_shape_holds_for_any_bytes(data):
+    """Any bytes: the scanner's count agrees with Python's (or the scanner refuses the datagram)."""
+    scan = fast_routes._Scan()
+    scanned = scan(data, 7, 9)
+    if scanned is not None:
+        assert scan.alike == _alike(data, list(scanned[0]))

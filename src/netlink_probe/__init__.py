@@ -14,8 +14,9 @@ light, so the command can handle Ctrl-C before the library is imported.
 """
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ._lazy import exports
 
 if TYPE_CHECKING:
     from .codec import DecodeError
@@ -32,16 +33,4 @@ _WHERE = {"DecodeError": ".codec", "Dump": ".dump", "DumpInterrupted": ".errors"
           "UserDatagram": ".notification"}
 __all__ = ["DecodeError", "Dump", "DumpInterrupted", "KernelError", "NetNS", "NetlinkError", "NetlinkTimeout",
            "Notification", "Overrun", "ProtocolViolation", "Socket", "UserDatagram"]
-
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+__getattr__, __dir__ = exports(__name__, _WHERE)

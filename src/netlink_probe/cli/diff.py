@@ -17,6 +17,7 @@ import sys
 from netlink_probe import profile as _profile
 
 from ._common import Subparsers
+from .commands import COMMANDS
 from .errors import EXIT_DIFFERENT, EXIT_OK, CliError, command, reader_may_leave
 
 
@@ -24,7 +25,7 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     """Register ``diff`` and its arguments."""
     p = subparsers.add_parser(
         "diff",
-        help="compare two observation profiles",
+        help=COMMANDS["diff"].help,
         description="Compare two observation profiles (written by --profile or "
         "'netlink-probe profile'), grouped by key family. Exit status: 0 no "
         "behavioural difference, 1 differences, 2 bad input.",

@@ -19,6 +19,7 @@ from typing import Any
 from ..iproute2 import show
 from ._common import (JsonStream, Subparsers, add_color_option, complete_netns, family_arg, open_netns, palette_for,
                       table_arg)
+from .commands import COMMANDS
 from .errors import CliError, command
 
 FILTERS = ("dev", "master", "type")
@@ -44,7 +45,7 @@ class _Intermixed(argparse.ArgumentParser):
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     """Register ``dump`` and its options."""
     p = subparsers.add_parser(
-        "dump", help="dump links, addresses, routes, neighbours, rules, nexthops, netconf, fdb, mdb, vlans (like ip)",
+        "dump", help=COMMANDS["dump"].help,
         description="Dump one rtnetlink table, readable like `ip` (`bridge` for fdb, mdb, vlan), or with --json as "
                     "`ip -j` prints it. Filters as ip takes them: dev NAME, master NAME, type KIND.")
     p.add_argument("what", choices=show.TABLES, help="which table")

@@ -1,9 +1,11 @@
 """The netlink-probe program: its parser, the standard streams, the dispatch to one subcommand.
 
-Subcommands live in one module each, every one exposing ``add_parser(subparsers)``
-(which registers itself with ``set_defaults(func=run)``) and ``run(args) -> int``,
-wrapped by `errors.command`.  This module is imported by `cli.main` only once
-Ctrl-C is handled (`interrupt`): it loads the whole package.
+Subcommands live in one module each (`commands.COMMANDS`), every one exposing
+``add_parser(subparsers)`` (which registers itself with ``set_defaults(func=run)``)
+and ``run(args) -> int``, wrapped by `errors.command`.  Only the module of the
+subcommand being run is imported; the others are listed in ``--help`` by their
+one-line help.  This module is imported by `cli.main` only once Ctrl-C is
+handled (`interrupt`).
 """
 from __future__ import annotations
 
@@ -14,10 +16,10 @@ import sys
 from typing import NoReturn
 
 from ._common import add_color_option
+from .commands import COMMANDS
 from .errors import EXIT_OK, EXIT_USAGE, PROG, one_line, print_error
 from .streams import OutputError, guarded_stdout, reopen_closed_inputs, silence_stdout
 
-SUBCOMMANDS = ("dump", "monitor", "decode", "kernel_info", "diff", "profile", "report")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,8 +29,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)} (see --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The program's parser: --version, -c/--color, and one subparser per module of `SUBCOMMANDS`."""
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The program's parser: --version, -c/--color, and one subparser per entry of `COMMANDS`.
+
+    Given the command line *argv*, only the subcommand it runs is built in full (its module
+    imported); the others are names with their help, enough for ``--help``.  Without *argv*, or
+    when it names no subcommand, every subcommand is built.
+    """
     from .. import __version__
 
     parser = _Parser(prog=PROG, description="A raw AF_NETLINK client and conformance prober for the live "
@@ -38,10 +45,29 @@ def build_parser() -> argparse.ArgumentParser:
     add_color_option(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in SUBCOMMANDS:
-        module = importlib.import_module(f"{__package__}.{name}")
-        module.add_parser(sub)
+    chosen = None if argv is None else chosen_command(argv)
+    for name, cmd in COMMANDS.items():
+        if chosen in (None, name):
+            importlib.import_module(f"{__package__}.{cmd.module}").add_parser(sub)
+        else:
+            sub.add_parser(name, help=cmd.help)  # listed, never parsed: argv runs another subcommand
     return parser
+
+
+def chosen_command(argv: list[str]) -> str | None:
+    """The subcommand *argv* runs: its first word that is not an option (nor --color's value), if that
+    names one; None otherwise (no subcommand, a misspelt one, or an abbreviated --color), when the
+    whole parser is built and argparse has the last word."""
+    words = iter(argv)
+    for word in words:
+        if word == "--color":
+            next(words, None)
+        elif word == "--":
+            word = next(words, "")
+            return word if word in COMMANDS else None
+        elif not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
 
 
 def offer_completion(parser: argparse.ArgumentParser) -> None:
@@ -63,8 +89,9 @@ def offer_completion(parser: argparse.ArgumentParser) -> None:
 def run_program(argv: list[str] | None) -> int:
     """Parse *argv* (None: sys.argv[1:]) and run the subcommand; SystemExit(2) on a usage error."""
     reopen_closed_inputs()
-    parser = build_parser()
-    offer_completion(parser)
+    if "_ARGCOMPLETE" in os.environ:  # completing: every subcommand's options
+        offer_completion(build_parser())
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     try:
         args = _parse(parser, argv)
     except OutputError as e:  # --help or --version into a full or failing stdout
@@ -89,4 +116,4 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.
             sys.stdout.flush()
 
 
-__all__ = ["SUBCOMMANDS", "build_parser", "offer_completion", "run_program"]
+__all__ = ["build_parser", "chosen_command", "offer_completion", "run_program"]

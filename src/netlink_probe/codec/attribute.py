@@ -15,6 +15,7 @@ from .. import constants as C
 from ._fastmsg import AttrsBase
 from .buffer import Buffer
 from .errors import DecodeError
+from .scalars import ip as _ip
 
 NLA_F_NESTED = C.NLA_F_NESTED
 NLA_F_NET_BYTEORDER = C.NLA_F_NET_BYTEORDER
@@ -310,9 +311,7 @@ class Attrs(AttrsBase):
         v = self.get(t)
         if v is None:
             return default
-        from .schema.decode import ip  # here: schema.decode imports this module
-
-        return ip(v)
+        return _ip(v)
 
     def bytes(self, t: int, default: Any = None) -> Any:
         """The first attribute of type *t* as a copy (bytes), or *default*."""

@@ -55,7 +55,7 @@ class ColumnDecoder:
                 raise ValueError(f"{name!r} is neither a field of {layout.name} nor an attribute of {space}")
         self.nt = len(self.attrs)
         self._types = ffi.new("uint16_t[]", [t for _, t, _ in self.attrs] or [0])
-        self._summary = ffi.new("uint32_t[2]")
+        self._summary = ffi.new("uint32_t[3]")  # np_scan writes 3
         self._cap = 0
         self._text_cap = 0
         self._scratch_cap = 0

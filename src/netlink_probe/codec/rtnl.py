@@ -19,9 +19,8 @@ from . import layouts as L
 from .attribute import Attrs
 from .message import Message
 from .multipath import multipath, nexthops
-from .schema.decode import decode_attrs
 from .spaces import space_names
-from .values import KIND, ip, mac, value
+from .values import ip, mac, value
 
 # RTM_NEWLINK.. are grouped by four (NEW, DEL, GET, SET) from RTM_BASE.
 _FAMILY_OF_BASE = {
@@ -58,6 +57,7 @@ def attrs_dict(attrs: Attrs, space: str, *, family: int = 0) -> dict[str, Any]:
     the message's address family (IFLA_AF_SPEC and IFLA_PROTINFO depend on it).
     DecodeError for malformed bytes.
     """
+    from .schema.decode import decode_attrs  # here, not at the top: the tables cost ~15 ms to import
     return decode_attrs(attrs, space, family=family)
 
 
@@ -74,6 +74,15 @@ def decode(m: Message) -> dict[str, Any]:
     hdr = d["header"]
     d["attrs"] = attrs_dict(m.attrs(layout.size), space, family=next(iter(hdr.values())) if hdr else 0)
     return d
+
+
+
+
+def __getattr__(name: str) -> Any:
+    if name == "KIND":  # derived from the tables on first use (`codec.values`)
+        from . import values
+        return values.KIND
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["KIND", "attrs_dict", "decode", "family", "ip", "mac", "multipath", "nexthops", "space_names", "value"]

@@ -11,9 +11,13 @@ headers have one, else by the table's name ('gre-info').
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .. import constants as C
-from .schema import SPACES, Space
-from .schema.decode import AF_NAMES, prefix
+
+if TYPE_CHECKING:
+    from .schema import Space
+    from .schema.decode import AF_NAMES, prefix
 
 __all__ = ["AF_NAMES", "AF_SPEC", "ARRAYS", "KIND_DATA", "NESTED", "SLAVE_DATA", "all_names", "kind_space", "known",
            "prefix", "space_names"]
@@ -21,6 +25,7 @@ __all__ = ["AF_NAMES", "AF_SPEC", "ARRAYS", "KIND_DATA", "NESTED", "SLAVE_DATA",
 
 def _id(name: str | None) -> str | None:
     """How this module names the table space *name*: its header enum, or the table name."""
+    from .schema import SPACES
     sp = SPACES.get(name) if name else None
     if sp is None:
         return None
@@ -33,6 +38,7 @@ def _derive() -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[int,
     kind_data: dict[str, str] = {}
     slave_data: dict[str, str] = {}
     af_spec: dict[int, str] = {}
+    from .schema import SPACES
     for sp in SPACES.values():
         for f in sp.fields:
             if f.type == "nest" and _id(f.space):
@@ -48,6 +54,8 @@ def _derive() -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[int,
     return nested, arrays, kind_data, af_spec, slave_data
 
 
+# Derived from the tables on first use (PEP 562, below): importing the tables costs ~15 ms, and
+# `space_names` of a header enum, all a route dump asks, does not need them.
 # A nested attribute that always holds attributes of one space.
 NESTED: dict[str, str]
 # Arrays: entries numbered 1.., each a nest of this space.
@@ -57,7 +65,23 @@ KIND_DATA: dict[str, str]
 # IFLA_AF_SPEC (outside AF_BRIDGE messages) holds one nest per address family, numbered by AF_*.
 AF_SPEC: dict[int, str]
 SLAVE_DATA: dict[str, str]
-NESTED, ARRAYS, KIND_DATA, AF_SPEC, SLAVE_DATA = _derive()
+
+
+_DERIVED = ("NESTED", "ARRAYS", "KIND_DATA", "AF_SPEC", "SLAVE_DATA")
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("AF_NAMES", "prefix"):
+        from .schema import decode
+        value = getattr(decode, name)
+    elif name in _DERIVED:
+        globals().update(zip(_DERIVED, _derive()))
+        value = globals()[name]
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
 
 _SPACE_NAMES: dict[str, dict[int, str]] = {}
 
@@ -71,6 +95,9 @@ def space_names(space: str) -> dict[int, str]:
     """{type number: header name} of an attribute space such as 'IFLA_UNSPEC': the build headers' names
     only ({} for a space the headers lack), as the oracles that compare names expect."""
     if space not in _SPACE_NAMES:
+        if space in C.ENUMS:  # a header enum is its own space's enum: no need to load the tables
+            _SPACE_NAMES[space] = C.enum_names(space)
+            return _SPACE_NAMES[space]
         sp = _space(space)
         enum = sp.header_enum if sp is not None else None
         _SPACE_NAMES[space] = C.enum_names(enum) if enum and enum in C.ENUMS else {}
@@ -92,8 +119,8 @@ def known(space: str | None) -> bool:
 
 def kind_space(name: str, link_kind: str | None, slave_kind: str | None) -> str | None:
     """The space of IFLA_INFO_DATA / IFLA_INFO_SLAVE_DATA for the link's kinds, when the tables have it."""
-    if name == "IFLA_INFO_DATA" and link_kind in KIND_DATA:
-        return KIND_DATA[link_kind]
-    if name == "IFLA_INFO_SLAVE_DATA" and slave_kind in SLAVE_DATA:
-        return SLAVE_DATA[slave_kind]
+    if name == "IFLA_INFO_DATA" and link_kind is not None:
+        return __getattr__("KIND_DATA").get(link_kind)  # type: ignore[no-any-return]
+    if name == "IFLA_INFO_SLAVE_DATA" and slave_kind is not None:
+        return __getattr__("SLAVE_DATA").get(slave_kind)  # type: ignore[no-any-return]
     return None

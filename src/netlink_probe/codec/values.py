@@ -5,7 +5,9 @@ truth: `KIND` maps each attribute name the tables know to its value type
 ('str' for strings, as before; 'u32', 'be16', 'ip', 'mac', 'struct',
 'nest' ...), `STRUCTS` the struct-valued ones with a header layout to their
 `Layout`.  `value` decodes one value by name (`schema.decode.leaf`);
-attributes the tables do not list, and nests, stay raw bytes.
+attributes the tables do not list, and nests, stay raw bytes.  `KIND` and
+`STRUCTS` are derived on first use (PEP 562): ``ip``, ``mac`` and ``text``
+(`codec.scalars`) serve the renderers without loading the tables.
 """
 from __future__ import annotations
 
@@ -14,21 +16,33 @@ from typing import Any
 
 from . import layouts as L
 from .buffer import Buffer
-from .schema import FIELDS_BY_NAME
-from .schema.decode import INTS, NEST_TYPES, ip, leaf, mac, text
+from .scalars import INTS, ip, mac, text
 
 # Value type by attribute name, from the tables: spelled as this map always has ('str' for 'string';
 # 'nest' for every attribute holding attributes: nest, nest-array, submsg, af-nest).
-KIND: dict[str, str] = {n: "str" if f.type == "string" else "nest" if f.type in NEST_TYPES else f.type
-                        for n, f in FIELDS_BY_NAME.items()}
+KIND: dict[str, str]
 # Attributes that carry one C struct with a header layout, decoded by field name.
-STRUCTS: dict[str, L.Layout] = {n: f.layout for n, f in FIELDS_BY_NAME.items() if f.type == "struct" and f.layout}
+STRUCTS: dict[str, L.Layout]
 # Struct readers of the host-order scalar kinds (what `codec.rtnl` reads without slicing).
 SCALARS: dict[str, struct.Struct] = {k: st for k, st in INTS.items() if not k.startswith("be")}
 
 
+def __getattr__(name: str) -> Any:
+    if name not in ("KIND", "STRUCTS"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from .schema import FIELDS_BY_NAME
+    from .schema.decode import NEST_TYPES
+    globals().update(
+        KIND={n: "str" if f.type == "string" else "nest" if f.type in NEST_TYPES else f.type
+              for n, f in FIELDS_BY_NAME.items()},
+        STRUCTS={n: f.layout for n, f in FIELDS_BY_NAME.items() if f.type == "struct" and f.layout})
+    return globals()[name]
+
+
 def value(name: str, raw: Buffer) -> Any:
     """Decode one attribute value by its table type; unknown names, nests and misfit lengths stay bytes."""
+    from .schema import FIELDS_BY_NAME
+    from .schema.decode import NEST_TYPES, leaf
     f = FIELDS_BY_NAME.get(name)
     if f is None or f.type in NEST_TYPES:
         return bytes(raw)

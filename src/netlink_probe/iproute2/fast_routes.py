@@ -20,6 +20,7 @@ The dump is validated as every dump is (`codec.exchange`, through
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Callable
 from typing import Any
 
@@ -60,7 +61,8 @@ class _Scan:
         self.nt = len(_NAMES)
         self._types = ffi.new("uint16_t[]", [numbers[n] for n in _NAMES])
         self.cap = 0
-        self.flat: list[int] = []
+        self.flat: array[int] = array("I")
+        self.alike = 0
         self.n = 0
 
     def __call__(self, data: bytes, seq: int, pid: int) -> Scanned | None:
@@ -73,16 +75,18 @@ class _Scan:
             self._val = ffi.new("uint64_t[]", nt * cap)
             self._len = ffi.new("uint32_t[]", nt * cap)
             self._present = ffi.new("uint32_t[]", nt)
-            self._summary = ffi.new("uint32_t[2]")
+            self._summary = ffi.new("uint32_t[3]")
             self._text = ffi.new("char[]", 46 * cap)
         self.buf = ffi.from_buffer(data)
         n = lib.np_scan(self.buf, len(data), seq, pid, _RTMSG, self._types, self.nt, self._msg, self._off, self._len,
                         self._val, self._present, self.cap, self._summary)
         if n < 0:
             return None
-        self.n, self.flat = n, ffi.unpack(self._msg, 4 * n)
+        self.n, self.alike = n, self._summary[2]
+        self.flat = flat = array("I")  # an array, not a list: no Python int per entry
+        flat.frombytes(ffi.buffer(self._msg, 16 * n))
         self.present = ffi.unpack(self._present, self.nt)
-        return self.flat, self._summary[0], self._summary[1]
+        return flat, self._summary[0], self._summary[1]
 
     def has(self, j: int, k: int) -> int:
         """How many of the first k messages have column j: k, 0, or -1 for some."""
@@ -104,7 +108,8 @@ class _Scan:
             return [None] * k
         c = j * self.cap
         w = lib.np_format_ip(self.buf, self._off + c, self._len + c, k, self._text)
-        return [t or None for t in ffi.buffer(self._text, w)[:-1].decode("ascii").split("\0")]
+        texts = ffi.buffer(self._text, w)[:-1].decode("ascii").split("\0")
+        return texts if self.has(j, k) == k else [t or None for t in texts]
 
     def absent(self, j: int, k: int) -> list[bool]:
         """Per message: column j absent."""
@@ -135,19 +140,18 @@ class RouteRenderer:
         """The elements of the first *k* messages *scan* found in *data*: texts to write (one may hold several
         elements, joined) and how many elements."""
         flat = scan.flat
-        starts = flat[0:4 * k:4]
-        types = flat[2:4 * k:4]
         dst, gw, psrc = scan.ips(0, k), scan.ips(1, k), scan.ips(2, k)
         prio, oif, tb, pf = (scan.ints(j, k) for j in range(3, 7))
         n_slots = [scan.has(j, k) for j in range(4)]
-        head = data[starts[0] + _HDR:starts[0] + _HDR + 12]  # struct rtmsg, whole: part of the shape
-        if (-1 not in n_slots and types.count(types[0]) == k and oif.count(oif[0]) == k and tb.count(tb[0]) == k
-                and pf.count(pf[0]) == k and _same_headers(data, starts, k)):
+        head = data[flat[0] + _HDR:flat[0] + _HDR + _RTMSG]  # struct rtmsg, whole: part of the shape
+        if (scan.alike >= k and -1 not in n_slots and oif.count(oif[0]) == k and tb.count(tb[0]) == k
+                and pf.count(pf[0]) == k):  # one type and struct rtmsg (np_scan's count), one oif, table, pref
             slow = self._slow(bytes(head[:1]) * k, dst, gw, psrc, scan, k)
             if slow is None:
-                return self._uniform(k, (dst, gw, psrc, prio), (types[0], head, *(not x for x in n_slots), oif[0],
+                return self._uniform(k, (dst, gw, psrc, prio), (flat[2], head, *(not x for x in n_slots), oif[0],
                                                                 tb[0], pf[0]), message)
-        hdrs = [data[o + _HDR:o + _HDR + 12] for o in starts]
+        types = flat[2:4 * k:4].tolist()
+        hdrs = [data[o + _HDR:o + _HDR + _RTMSG] for o in flat[0:4 * k:4]]
         slow = self._slow(bytes(h[0] for h in hdrs), dst, gw, psrc, scan, k)
         texts = self._rows(types, hdrs, dst, gw, psrc, prio, oif, tb, pf, slow or [False] * k, message)
         return texts, len(texts)
@@ -242,20 +246,6 @@ class RouteRenderer:
         return text if text % values == expect else _FALLBACK
 
 
-def _same_headers(data: bytes, starts: list[int], k: int) -> bool:
-    """Whether the k messages at *starts* are evenly spaced and share their struct rtmsg (12 strided slices)."""
-    first = starts[0]
-    step = starts[1] - first if k > 1 else 0
-    if k > 1 and starts != list(range(first, first + step * k, step)):
-        return False
-    base, end = first + _HDR, first + step * (k - 1) + _HDR + 1
-    for b in range(12):
-        column = data[base + b:end + b:step] if step else data[base + b:base + b + 1]
-        if column.count(column[0]) != len(column):
-            return False
-    return True
-
-
 def stream_routes(sock: Socket, links: Links, out: JsonStream, *, family: int = C.AF_INET,
                   table: int = C.RT_TABLE_MAIN, details: bool = False, oif: int = 0,
                   timeout: float | None = None) -> int:
@@ -282,7 +272,7 @@ def stream_routes(sock: Socket, links: Links, out: JsonStream, *, family: int = 
         if type(replies) is range and len(replies):
             data, flat = r.data, scan.flat
 
-            def message(i: int, data: bytes = data, flat: list[int] = flat) -> Message:
+            def message(i: int, data: bytes = data, flat: array[int] = flat) -> Message:
                 return Message(data, flat[4 * i], flat[4 * i + 1], flat[4 * i + 2], flat[4 * i + 3], seq, sock.port)
             texts, count = renderer.render(data, scan, len(replies), message)
         else:  # messages the scanner could not take in place: the general renderer

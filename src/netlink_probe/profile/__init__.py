@@ -10,41 +10,28 @@ See docs/profile.md for the format and the key families.
     identity   the machine: kernel release and headers version; the run context (rootless, init_netns)
     io         build a profile, write it atomically, load and check one
     diff       compare two profiles and format the comparison
-"""
 
+The names are loaded on first use (`netlink_probe._lazy`): the command's error
+handling imports `profile.terminal` without the rest.
+"""
 from __future__ import annotations
 
-from .diff import diff_profiles, format_diff, has_differences
-from .identity import HOST_RUN, headers_version, kernel_identity, run_context, run_of
-from .io import ProfileError, build_profile, load_profile, write_profile
-from .schema import (
-    SCHEMA,
-    key_family,
-    normalise_value,
-    show_value,
-    validate_key,
-    validate_value,
-    values_equal,
-)
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "SCHEMA",
-    "ProfileError",
-    "validate_key",
-    "validate_value",
-    "normalise_value",
-    "values_equal",
-    "key_family",
-    "show_value",
-    "kernel_identity",
-    "headers_version",
-    "HOST_RUN",
-    "run_context",
-    "run_of",
-    "build_profile",
-    "write_profile",
-    "load_profile",
-    "diff_profiles",
-    "has_differences",
-    "format_diff",
-]
+from .._lazy import exports
+
+if TYPE_CHECKING:
+    from .diff import diff_profiles, format_diff, has_differences
+    from .identity import HOST_RUN, headers_version, kernel_identity, run_context, run_of
+    from .io import ProfileError, build_profile, load_profile, write_profile
+    from .schema import SCHEMA, key_family, normalise_value, show_value, validate_key, validate_value, values_equal
+
+_WHERE = {"diff_profiles": ".diff", "format_diff": ".diff", "has_differences": ".diff", "HOST_RUN": ".identity",
+          "headers_version": ".identity", "kernel_identity": ".identity", "run_context": ".identity", "run_of":
+          ".identity", "ProfileError": ".io", "build_profile": ".io", "load_profile": ".io", "write_profile": ".io",
+          "SCHEMA": ".schema", "key_family": ".schema", "normalise_value": ".schema", "show_value": ".schema",
+          "validate_key": ".schema", "validate_value": ".schema", "values_equal": ".schema"}
+__getattr__, __dir__ = exports(__name__, _WHERE)
+__all__ = ["HOST_RUN", "ProfileError", "SCHEMA", "build_profile", "diff_profiles", "format_diff", "has_differences",
+           "headers_version", "kernel_identity", "key_family", "load_profile", "normalise_value", "run_context",
+           "run_of", "show_value", "validate_key", "validate_value", "values_equal", "write_profile"]

@@ -206,7 +206,10 @@ static size_t np_format_ip(const uint8_t *buf, const uint32_t *off, const uint32
  * wins), vlen = its length, val = the value as an unsigned integer of its length
  * (1, 2, 4 or 8 bytes, else 0); present[j] counts the messages that had it.
  * summary[0] = the lowest message type (0xFFFF: none), summary[1] = all flags OR-ed:
- * codec.exchange's decision without a Python int per message.
+ * codec.exchange's decision without a Python int per message; summary[2] = how many
+ * leading messages are like the first in type, length and fixed header (fixed_len
+ * bytes), so evenly spaced: a renderer takes them as one shape (0 when the first is
+ * shorter than the fixed header).
  * Returns the number of messages; -1 for anything malformed and -2 for a message
  * whose seq/pid differ (the caller then takes the general path, which raises the
  * precise error). */
@@ -215,7 +218,7 @@ static int np_scan(const uint8_t *buf, size_t len, uint32_t seq, uint32_t pid, s
                    uint32_t *present, int max_msgs, uint32_t *summary) {
     size_t pos = 0; int n = 0;
     for (int j = 0; j < nt; j++) present[j] = 0;
-    summary[0] = 0xFFFF; summary[1] = 0;
+    summary[0] = 0xFFFF; summary[1] = 0; summary[2] = 0;
     while (pos < len) {
         uint32_t mlen, mseq, mpid; uint16_t mtype, mflags;
         if (len - pos < 16 || n >= max_msgs) return -1;
@@ -226,6 +229,9 @@ static int np_scan(const uint8_t *buf, size_t len, uint32_t seq, uint32_t pid, s
         msg[4 * n] = (uint32_t)pos; msg[4 * n + 1] = mlen; msg[4 * n + 2] = mtype; msg[4 * n + 3] = mflags;
         if (mtype < summary[0]) summary[0] = mtype;
         summary[1] |= mflags;
+        if (summary[2] == (uint32_t)n && mlen >= 16 + fixed_len &&
+                (n == 0 || (mtype == msg[2] && mlen == msg[1] && memcmp(buf + pos + 16, buf + 16, fixed_len) == 0)))
+            summary[2]++;
         for (int j = 0; j < nt; j++) { size_t c = (size_t)j * max_msgs + n; off[c] = 0; vlen[c] = 0; val[c] = 0; }
         if (mtype >= 16) {  /* NLMSG_MIN_TYPE: a family message with fixed header + attributes */
             size_t a = pos + 16 + ((fixed_len + 3) & ~(size_t)3), end = pos + mlen;

@@ -20,8 +20,6 @@ Any bytes give values or `DecodeError` (malformed TLVs, nests deeper than
 """
 from __future__ import annotations
 
-import ipaddress
-import socket as _socket
 import struct
 from functools import cache
 from typing import Any, NamedTuple
@@ -31,15 +29,13 @@ from ..attribute import NLA_TYPE_MASK, Attrs
 from ..buffer import Buffer
 from ..depth import deeper
 from ..errors import DecodeError
+from ..scalars import INTS, ip, mac, text
 from . import space as lookup_space
 from .model import Field, Space
 
 AF_BRIDGE = 7
 AF_NAMES: dict[int, str] = {C.AF_INET: "AF_INET", C.AF_INET6: "AF_INET6", C.AF_BRIDGE: "AF_BRIDGE",
                             C.AF_UNSPEC: "AF_UNSPEC", C.AF_PACKET: "AF_PACKET", 28: "AF_MPLS"}
-INTS: dict[str, struct.Struct] = {t: struct.Struct(c) for t, c in (
-    ("u8", "=B"), ("u16", "=H"), ("u32", "=I"), ("u64", "=Q"), ("s8", "=b"), ("s16", "=h"), ("s32", "=i"),
-    ("s64", "=q"), ("be16", ">H"), ("be32", ">I"), ("be64", ">Q"))}
 _VARIABLE = {"uint": {4: INTS["u32"], 8: INTS["u64"]}, "sint": {4: INTS["s32"], 8: INTS["s64"]}}
 NEST_TYPES = frozenset({"nest", "nest-array", "submsg", "af-nest"})
 # Attributes whose value is not a run of attributes nor a leaf: read by their own parser (codec.multipath).
@@ -107,26 +103,6 @@ def name_of(sp: Space | None, t: int) -> Name:
     if sp is None:
         return Name(f"ATTR_{t}", None, None)
     return naming(sp).get(t) or Name(f"{sp.prefix}_{t}", None, None)
-
-
-def text(raw: Buffer) -> str:
-    """A NUL-terminated string value (bytes after the first NUL ignored), as UTF-8."""
-    return bytes(raw).split(b"\0", 1)[0].decode("utf-8", "replace")
-
-
-def mac(raw: Buffer) -> str:
-    """'02:00:00:00:00:01' (lower-case hex, colon-separated; any length)."""
-    return bytes(raw).hex(":")
-
-
-def ip(raw: Buffer) -> str:
-    """An IPv4 or IPv6 address as inet_ntop writes it; other lengths as plain hex."""
-    b = bytes(raw)
-    if len(b) == 4:
-        return _socket.inet_ntop(_socket.AF_INET, b)
-    if len(b) == 16:
-        return str(ipaddress.IPv6Address(b))
-    return b.hex()
 
 
 def struct_of(f: Field) -> tuple[struct.Struct, tuple[str, ...]] | None:
