@@ -23,7 +23,6 @@ from ..codec.describe import describe_each
 from ..codec.message import parse
 from ..codec.describe_text import message_text
 from ._common import Subparsers, print_json, protocol_arg, protocol_name
-from .commands import COMMANDS
 from .errors import CliError, command
 
 _HEX_NOISE = re.compile(r"0[xX]|[\s:,]|#[^\n]*")
@@ -49,7 +48,7 @@ def read_input(data: bytes) -> tuple[bytes, str]:
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     """Register ``decode`` and its options."""
     p = subparsers.add_parser(
-        "decode", help=COMMANDS["decode"].help,
+        "decode", help="decode netlink bytes (hex text or raw) from stdin",
         description="Read netlink messages from stdin (hex text or raw bytes, detected) and print them "
                     "decoded: type and flag names, seq, pid, family header, attributes by name.")
     p.add_argument("--protocol", default="route", metavar="P",

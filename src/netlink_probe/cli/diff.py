@@ -17,7 +17,6 @@ import sys
 from netlink_probe import profile as _profile
 
 from ._common import Subparsers
-from .commands import COMMANDS
 from .errors import EXIT_DIFFERENT, EXIT_OK, CliError, command, reader_may_leave
 
 
@@ -25,7 +24,7 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     """Register ``diff`` and its arguments."""
     p = subparsers.add_parser(
         "diff",
-        help=COMMANDS["diff"].help,
+        help="compare two observation profiles",
         description="Compare two observation profiles (written by --profile or "
         "'netlink-probe profile'), grouped by key family. Exit status: 0 no "
         "behavioural difference, 1 differences, 2 bad input.",

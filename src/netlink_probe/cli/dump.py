@@ -14,16 +14,20 @@ import argparse
 import itertools
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..iproute2 import show
+from ..iproute2.tables import STREAMED_TEXT, TABLES
+from ..iproute2.color import Palette
+from ..iproute2.names import table_id
 from ._common import (JsonStream, Subparsers, add_color_option, complete_netns, family_arg, open_netns, palette_for,
                       table_arg)
-from .commands import COMMANDS
 from .errors import CliError, command
 
+if TYPE_CHECKING:
+    from ..iproute2 import show
+
 FILTERS = ("dev", "master", "type")
-_FILTERED = {"dev": set(show.TABLES) - {"rules", "neightbl"}, "master": {"links", "addrs"}, "type": {"links", "addrs"}}
+_FILTERED = {"dev": set(TABLES) - {"rules", "neightbl"}, "master": {"links", "addrs"}, "type": {"links", "addrs"}}
 
 
 class _Intermixed(argparse.ArgumentParser):
@@ -45,10 +49,10 @@ class _Intermixed(argparse.ArgumentParser):
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     """Register ``dump`` and its options."""
     p = subparsers.add_parser(
-        "dump", help=COMMANDS["dump"].help,
+        "dump", help="dump links, addresses, routes, neighbours, rules, nexthops, netconf, fdb, mdb, vlans (like ip)",
         description="Dump one rtnetlink table, readable like `ip` (`bridge` for fdb, mdb, vlan), or with --json as "
                     "`ip -j` prints it. Filters as ip takes them: dev NAME, master NAME, type KIND.")
-    p.add_argument("what", choices=show.TABLES, help="which table")
+    p.add_argument("what", choices=TABLES, help="which table")
     p.add_argument("filters", nargs="*", default=[], metavar="dev NAME|master NAME|type KIND",
                    help="only the objects of link NAME (dev), the ports of master NAME, links of kind KIND "
                         "(KIND_slave: ports of such masters), as `ip link show dev|master|type`")
@@ -97,38 +101,44 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--table applies to `dump routes` only")
     table = None if args.table is None else table_arg(args.table)
     filters = parse_filters(args.what, list(args.filters))
-    query = show.Query(family=family, table=table, details=args.details, stats=args.stats,
-                       dev=filters.get("dev"), master=filters.get("master"), kind=filters.get("type"))
     palette = palette_for(args)
     ns = open_netns(args.netns)
     try:
         if (args.json or args.json_lines) and args.what == "routes" and not (filters or args.details or args.stats):
             from ..iproute2.fast_routes import write_routes  # the fast path: the same bytes, per datagram
-            from ..iproute2.names import table_id
-            from ..iproute2.stream import JsonStream as RouteStream
-            with RouteStream(lines=args.json_lines) as rout:
-                write_routes(ns, rout, family=family, table=table_id(query.table))
-        elif args.json or args.json_lines:
-            objs = _objects(args.what, ns, query)
-            first = list(itertools.islice(objs, 1))  # filter refusals come before any output, as ip's
-            with JsonStream(lines=args.json_lines) as out:
-                for obj in itertools.chain(first, objs):
-                    out.write(obj)
-        elif args.what == "addrs" and not (query.dev or query.master or query.kind):
-            _print(show.addresses_text(ns, family=family, palette=palette, details=args.details))
-        elif args.what in show.STREAMED_TEXT:
-            for obj in _objects(args.what, ns, query):
-                _print(show.text(args.what, [obj], palette))
+            with JsonStream(lines=args.json_lines) as rout:
+                write_routes(ns, rout, family=family, table=table_id(table))
         else:
-            _print(show.text(args.what, _objects(args.what, ns, query), palette))
+            from ..iproute2 import show  # here: the other tables' renderers, which the fast path does not use
+            query = show.Query(family=family, table=table, details=args.details, stats=args.stats,
+                               dev=filters.get("dev"), master=filters.get("master"), kind=filters.get("type"))
+            _show(args, ns, query, palette)
     finally:
         if ns is not None:
             ns.close()
     return 0
 
 
+def _show(args: argparse.Namespace, ns: object, query: show.Query, palette: Palette) -> None:
+    from ..iproute2 import show
+    if args.json or args.json_lines:
+        objs = _objects(args.what, ns, query)
+        first = list(itertools.islice(objs, 1))  # filter refusals come before any output, as ip's
+        with JsonStream(lines=args.json_lines) as out:
+            for obj in itertools.chain(first, objs):
+                out.write(obj)
+    elif args.what == "addrs" and not (query.dev or query.master or query.kind):
+        _print(show.addresses_text(ns, family=query.family, palette=palette, details=args.details))
+    elif args.what in STREAMED_TEXT:
+        for obj in _objects(args.what, ns, query):
+            _print(show.text(args.what, [obj], palette))
+    else:
+        _print(show.text(args.what, _objects(args.what, ns, query), palette))
+
+
 def _objects(what: str, ns: object, query: show.Query) -> Iterator[dict[str, object]]:
     """`show.objects`, its filter refusals as CliError (a name the namespace lacks is bad use: exit 2)."""
+    from ..iproute2 import show
     try:
         yield from show.objects(what, ns, query)
     except show.NoSuchDevice as e:

@@ -15,7 +15,6 @@ from typing import Any
 
 from .. import kernel_info as K
 from ._common import GROUP_MAX, Subparsers, group_cap_arg, print_json, require_root
-from .commands import COMMANDS
 from .errors import CliError, command
 
 KIND_MAX = 55  # rtnl_newlink's char kind[MODULE_NAME_LEN], MODULE_NAME_LEN = 64 - sizeof(long), with its NUL
@@ -25,7 +24,7 @@ _KIND = re.compile(rf"[A-Za-z0-9_.\-]{{1,{KIND_MAX}}}")
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     """Register ``kernel-info`` and its options."""
     p = subparsers.add_parser(
-        "kernel-info", help=COMMANDS["kernel-info"].help,
+        "kernel-info", help="what the running kernel's netlink offers, measured (needs root)",
         description="Probe the running kernel: netlink protocols, multicast group ranges (ADD_MEMBERSHIP "
                     "probing), creatable link kinds (in throwaway namespaces), and where the kernel and the "
                     "UAPI headers disagree.")

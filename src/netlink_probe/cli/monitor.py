@@ -62,7 +62,6 @@ from ..netns import NetNS
 from ..socket import Notification, Socket
 from ._common import (Subparsers, add_color_option, complete_netns, count_arg, group_name, group_number, open_netns,
                       palette_for, protocol_arg, protocol_name, seconds_arg)
-from .commands import COMMANDS
 from .errors import EXIT_REFUSED, CliError, command
 from .monitor_queue import DEFAULT_RCVBUF, OverrunReport, receive_queue, size_arg
 
@@ -70,7 +69,7 @@ from .monitor_queue import DEFAULT_RCVBUF, OverrunReport, receive_queue, size_ar
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     """Register ``monitor`` and its options."""
     p = subparsers.add_parser(
-        "monitor", help=COMMANDS["monitor"].help,
+        "monitor", help="print multicast notifications (like ip monitor; any group number, genl names)",
         description="Join multicast groups and print each notification decoded, with the group it came from. "
                     "Without --group: the rtnetlink groups `ip monitor` listens to. Groups by number, by "
                     "RTNLGRP_ name (NETLINK_ROUTE; groups above 32 included) or as generic netlink "

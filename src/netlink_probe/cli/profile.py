@@ -17,7 +17,6 @@ import time
 from collections.abc import Iterable
 
 from ._common import Subparsers
-from .commands import COMMANDS
 from .errors import EXIT_INTERRUPTED, EXIT_REFUSED, CliError, command, say
 
 DEFAULT_SUITE = "conformance"
@@ -27,7 +26,7 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     """Register ``profile`` and its options."""
     p = subparsers.add_parser(
         "profile",
-        help=COMMANDS["profile"].help,
+        help="run the conformance suite and write an observation profile",
         description="Run the conformance suite against the running kernel (as root) "
         "and write the observation profile. Extra pytest arguments go after '--', "
         "e.g.: netlink-probe profile -o out.json -- -k links",

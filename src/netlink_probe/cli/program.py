@@ -32,9 +32,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The program's parser: --version, -c/--color, and one subparser per entry of `COMMANDS`.
 
-    Given the command line *argv*, only the subcommand it runs is built in full (its module
-    imported); the others are names with their help, enough for ``--help``.  Without *argv*, or
-    when it names no subcommand, every subcommand is built.
+    Given the command line *argv*, only the subcommand it runs is built (its module imported);
+    without *argv*, or when the program's own help may be printed, every subcommand is.
     """
     from .. import __version__
 
@@ -46,22 +45,22 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     chosen = None if argv is None else chosen_command(argv)
-    for name, cmd in COMMANDS.items():
+    for name, module in COMMANDS.items():
         if chosen in (None, name):
-            importlib.import_module(f"{__package__}.{cmd.module}").add_parser(sub)
-        else:
-            sub.add_parser(name, help=cmd.help)  # listed, never parsed: argv runs another subcommand
+            importlib.import_module(f"{__package__}.{module}").add_parser(sub)
     return parser
 
 
 def chosen_command(argv: list[str]) -> str | None:
-    """The subcommand *argv* runs: its first word that is not an option (nor --color's value), if that
-    names one; None otherwise (no subcommand, a misspelt one, or an abbreviated --color), when the
-    whole parser is built and argparse has the last word."""
+    """The subcommand *argv* runs, when it is sure: the first word that is not an option (nor --color's
+    value), if that names one and no -h/--help comes before it.  None otherwise (no subcommand, a misspelt
+    one, an abbreviated --color, the program's help): then argparse has the whole parser."""
     words = iter(argv)
     for word in words:
         if word == "--color":
             next(words, None)
+        elif word.startswith("--h") or (word.startswith("-") and not word.startswith("--") and "h" in word):
+            return None  # the program's help lists every subcommand
         elif word == "--":
             word = next(words, "")
             return word if word in COMMANDS else None

@@ -12,14 +12,13 @@ import sys
 from pathlib import Path
 
 from ._common import Subparsers
-from .commands import COMMANDS
 from .errors import EXIT_OK, CliError, command
 
 
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     """Register ``report`` and its arguments."""
     p = subparsers.add_parser(
-        "report", help=COMMANDS["report"].help,
+        "report", help="render one HTML/Markdown report across the kernels of a results directory",
         description="Render every profile key with one column per kernel (changed rows highlighted), "
                     "per-kernel test counts and skip reasons, and the permission matrix as colour grids.")
     p.add_argument("directory", metavar="DIR", help="results directory (profiles and JUnit files)")

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import ipaddress
-import socket as _socket
 import struct
 
 from .buffer import Buffer
@@ -31,7 +30,7 @@ def ip(raw: Buffer) -> str:
     """An IPv4 or IPv6 address as inet_ntop writes it; other lengths as plain hex."""
     b = bytes(raw)
     if len(b) == 4:
-        return _socket.inet_ntop(_socket.AF_INET, b)
+        return "%d.%d.%d.%d" % (b[0], b[1], b[2], b[3])  # inet_ntop's text, without importing socket (~5 ms)
     if len(b) == 16:
         return str(ipaddress.IPv6Address(b))
     return b.hex()

@@ -63,6 +63,7 @@ class _Scan:
         self.cap = 0
         self.flat: array[int] = array("I")
         self.alike = 0
+        self._join_cap = 0
         self.n = 0
 
     def __call__(self, data: bytes, seq: int, pid: int) -> Scanned | None:
@@ -111,6 +112,21 @@ class _Scan:
         texts = ffi.buffer(self._text, w)[:-1].decode("ascii").split("\0")
         return texts if self.has(j, k) == k else [t or None for t in texts]
 
+    def joined(self, j: int, k: int, sep: str) -> str:
+        """Column j's first k addresses as text joined by *sep* (in C: no Python string per address)."""
+        raw = sep.encode()
+        size = k * (46 + len(raw))
+        if size > self._join_cap:
+            self._join_cap, self._join = size, ffi.new("char[]", size)
+        c = j * self.cap
+        w = lib.np_join_ip(self.buf, self._off + c, self._len + c, k, raw, len(raw), self._join)
+        text: str = ffi.buffer(self._join, w)[:].decode()
+        return text
+
+    def rare(self, k: int) -> bool:
+        """Whether any of the first k messages has an attribute only `route_json` renders."""
+        return any(self.has(j, k) for j in range(len(_SLOTS + _SHAPE), self.nt))
+
     def absent(self, j: int, k: int) -> list[bool]:
         """Per message: column j absent."""
         return [not o for o in ffi.unpack(self._off + j * self.cap, k)]
@@ -140,21 +156,41 @@ class RouteRenderer:
         """The elements of the first *k* messages *scan* found in *data*: texts to write (one may hold several
         elements, joined) and how many elements."""
         flat = scan.flat
-        dst, gw, psrc = scan.ips(0, k), scan.ips(1, k), scan.ips(2, k)
         prio, oif, tb, pf = (scan.ints(j, k) for j in range(3, 7))
         n_slots = [scan.has(j, k) for j in range(4)]
         head = data[flat[0] + _HDR:flat[0] + _HDR + _RTMSG]  # struct rtmsg, whole: part of the shape
-        if (scan.alike >= k and -1 not in n_slots and oif.count(oif[0]) == k and tb.count(tb[0]) == k
-                and pf.count(pf[0]) == k):  # one type and struct rtmsg (np_scan's count), one oif, table, pref
+        # one type and struct rtmsg (np_scan's count), one oif, table and pref, each slot in all or none
+        one_shape = (scan.alike >= k and -1 not in n_slots and oif.count(oif[0]) == k and tb.count(tb[0]) == k
+                     and pf.count(pf[0]) == k)
+        shape = (flat[2], head, *(not x for x in n_slots), oif[0], tb[0], pf[0])
+        if one_shape and n_slots == [k, 0, 0, 0] and head[0] == C.AF_INET and not scan.rare(k):
+            joined = self._joined(k, scan, shape, message)
+            if joined is not None:
+                return joined
+        dst, gw, psrc = scan.ips(0, k), scan.ips(1, k), scan.ips(2, k)
+        if one_shape:
             slow = self._slow(bytes(head[:1]) * k, dst, gw, psrc, scan, k)
             if slow is None:
-                return self._uniform(k, (dst, gw, psrc, prio), (flat[2], head, *(not x for x in n_slots), oif[0],
-                                                                tb[0], pf[0]), message)
+                return self._uniform(k, (dst, gw, psrc, prio), shape, message)
         types = flat[2:4 * k:4].tolist()
         hdrs = [data[o + _HDR:o + _HDR + _RTMSG] for o in flat[0:4 * k:4]]
         slow = self._slow(bytes(h[0] for h in hdrs), dst, gw, psrc, scan, k)
         texts = self._rows(types, hdrs, dst, gw, psrc, prio, oif, tb, pf, slow or [False] * k, message)
         return texts, len(texts)
+
+    def _joined(self, k: int, scan: _Scan, shape: tuple[Any, ...],
+                message: Callable[[int], Message]) -> tuple[list[str], int] | None:
+        """One shape whose routes differ only by IPv4 destination: the addresses joined in C between the
+        template's two halves, one text for the datagram; None when the shape's template failed its check."""
+        tpl = self.templates.get(shape, 0)
+        if tpl == 0:
+            tpl = self._template(message(0), (scan.ips(0, 1)[0], None, None, None), shape)
+        if tpl is None:
+            return [], 0
+        if tpl is _FALLBACK:
+            return None
+        head, tail = _halves(tpl)
+        return [head + scan.joined(0, k, tail + self.sep + head) + tail], k
 
     def _uniform(self, k: int, slots: tuple[list[Any], ...], shape: tuple[Any, ...],
                  message: Callable[[int], Message]) -> tuple[list[str], int]:
@@ -169,7 +205,7 @@ class RouteRenderer:
             return texts, len(texts)
         present = [s for s in slots if s[0] is not None]
         if len(present) == 1 and present[0] is slots[0]:  # only the destination varies: one join
-            head, tail = tpl.replace("%.0s", "").replace("%%", "%").split("%s")
+            head, tail = _halves(tpl)
             return [head + (tail + self.sep + head).join(slots[0]) + tail], k
         return list(map(tpl.__mod__, zip(*slots))), k
 
@@ -244,6 +280,12 @@ class RouteRenderer:
                     return _FALLBACK
                 text = text.replace(markers[j], "%s")
         return text if text % values == expect else _FALLBACK
+
+
+def _halves(tpl: str) -> tuple[str, str]:
+    """The text before and after the destination of a template whose other slots are absent."""
+    head, tail = tpl.replace("%.0s", "").replace("%%", "%").split("%s")
+    return head, tail
 
 
 def stream_routes(sock: Socket, links: Links, out: JsonStream, *, family: int = C.AF_INET,

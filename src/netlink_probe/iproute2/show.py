@@ -35,10 +35,8 @@ from .neigh import neigh_json, neigh_text
 from .neightbl import ntable_json, ntable_text
 from .routes import route_json, routes_text
 from .rules import rule_json, rules_text
+from .tables import STREAMED_TEXT, TABLES
 
-TABLES = ("links", "addrs", "routes", "neigh", "neightbl", "rules", "nexthops", "netconf", "fdb", "mdb", "vlan")
-# tables whose text is one block per object, printable as each object comes (the others are grouped)
-STREAMED_TEXT = frozenset(TABLES) - {"addrs", "mdb", "vlan"}
 _TEXT: dict[str, Callable[..., str]] = {
     "links": links_text, "addrs": addrs_text, "routes": routes_text, "neigh": neigh_text, "neightbl": ntable_text,
     "rules": rules_text, "nexthops": nexthops_mod.nexthops_text, "netconf": netconf_mod.netconf_text,
