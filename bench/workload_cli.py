@@ -1,20 +1,17 @@
 """Harness workload ``cli``: the routes of a namespace printed as JSON by whole processes, wall time and peak RSS.
 
   ip          ``ip -j route show``
-  cli         ``python -m netlink_probe dump routes --json`` (the command as it is)
-  fast        ``bench/fast_routes_cli.py``: the command's imports and parsing, then `iproute2.fast_routes`
-              (what ``dump routes --json`` runs once cli/dump.py uses it)
-  fast_lines  the same with ``--json-lines``
+  cli         ``python -m netlink_probe dump routes --json``
+  cli_lines   the same with ``--json-lines`` (one object per line)
   python      ``python3 -c pass``: the interpreter's start-up alone, the floor of any Python command
   pyroute2    a script: ``IPRoute().get_routes()`` written with json.dump (at 1/SCALE of N, time x SCALE)
 """
 from __future__ import annotations
 
-import os
 import sys
 
 import route_dump
-from harness import HERE, Method
+from harness import Method
 
 from netlink_probe import NetNS
 
@@ -31,14 +28,12 @@ def setup(ns: NetNS, n: int) -> None:
 
 def methods(quick: bool) -> dict[str, Method]:
     py = sys.executable
-    fast = os.path.join(HERE, "fast_routes_cli.py")
     return {"ip": Method(argv=lambda p, n: ["nsenter", f"--net={p}", "ip", "-j", "route", "show"],
                          note="ip -j route show"),
             "cli": Method(argv=lambda p, n: [py, "-m", "netlink_probe", "dump", "routes", "--json", "--netns", p],
-                          note="dump routes --json, as it is"),
-            "fast": Method(argv=lambda p, n: [py, fast, "--netns", p], note="fast_routes, --json"),
-            "fast_lines": Method(argv=lambda p, n: [py, fast, "--json-lines", "--netns", p],
-                                 note="fast_routes, --json-lines"),
+                          note="dump routes --json"),
+            "cli_lines": Method(argv=lambda p, n: [py, "-m", "netlink_probe", "dump", "routes", "--json-lines",
+                                                   "--netns", p], note="dump routes --json-lines"),
             "python": Method(argv=lambda p, n: [py, "-c", "pass"], note="interpreter start-up only"),
             "pyroute2": Method(argv=lambda p, n: ["nsenter", f"--net={p}", py, "-c", _PYROUTE2],
                                scale=1 if quick else 10, note="" if quick else "1/10 of N, time x10")}

@@ -20,9 +20,14 @@ from netlink_probe.iproute2.links import Links
 from netlink_probe.iproute2.routes import route_json
 from netlink_probe.iproute2.stream import JsonStream
 
+# The routes must not change between the two dumps compared: no link-local addresses (addrconf adds them, and
+# their routes, once the carrier is on), and the carrier on before any route is read (a nexthop whose device
+# has none is dumped with RTNH_F_LINKDOWN: fib_nexthop_info).  Under TCG both came late enough to differ.
 SETUP = r"""
+echo 1 > /proc/sys/net/ipv6/conf/default/addr_gen_mode
 ip link add v0 type veth peer name v1; ip link add 'we"i\rd' type veth peer name w1
 for l in v0 v1 'we"i\rd' w1; do ip link set "$l" up; done
+i=0; while [ "$(ip -o link show | grep -c LOWER_UP)" -lt 4 ]; do i=$((i + 1)); [ $i -lt 400 ]; sleep 0.05; done
 ip addr add 10.1.0.1/24 dev v0; ip addr add 10.2.0.1/24 dev 'we"i\rd'; ip -6 addr add fd00::1/64 dev v0 nodad
 ip route add 192.168.0.0/16 via 10.1.0.2
 ip route add 192.168.5.5 via 10.1.0.2 metric 77 proto 42
