@@ -116,6 +116,10 @@ def measure(workload: str, name: str, m: Method, nspath: str, n: int) -> Sample:
 def child(workload: str, python: str, nspath: str, n: int) -> int:
     """In the measured process: run the workload's ``run_<python>(nspath, n)`` -> (seconds, count); print JSON."""
     mod = importlib.import_module(f"workload_{workload}")
+    # One-time loading stays outside the clock, as imports always did: the attribute tables, which the library
+    # loads when a decoder first asks (`Dump.columns`, `-d`), are loaded here, as `import netlink_probe` did.
+    from netlink_probe.codec import values
+    assert values.KIND
     seconds, count = getattr(mod, f"run_{python}")(nspath, n)
     print(json.dumps({"seconds": seconds, "count": count}))
     return 0

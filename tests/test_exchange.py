@@ -206,6 +206,16 @@ def test_sequence_book_remembers_the_last_keep_numbers():
     assert 7 not in book and 6 in book
 
 
+@pytest.mark.parametrize("first,n,expect", [
+    (5, 3, [5, 6, 7]), (0xFFFFFFFE, 4, [0xFFFFFFFE, 0xFFFFFFFF, 1, 2]), (0xFFFFFFFD, 3, [0xFFFFFFFD, 0xFFFFFFFE,
+                                                                                       0xFFFFFFFF]), (0, 2, [1, 2])])
+def test_sequence_numbers_taken_together_are_the_ones_next_would_give(first, n, expect):
+    """take(n) for a batch: the same numbers as n calls of next (never 0, wrapping at 32 bits), then next goes on."""
+    book, one_by_one = SequenceBook(first=first), SequenceBook(first=first)
+    assert list(book.take(n)) == [one_by_one.next() for _ in range(n)] == expect
+    assert book.next() == one_by_one.next()
+
+
 def test_replies_after_a_book_overflow_are_foreign():
     """A seq dropped from the book is no longer recognised as ours: its late answer is a violation."""
     book = SequenceBook(keep=1)

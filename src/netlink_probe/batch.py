@@ -32,7 +32,7 @@ any request.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 import struct
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,31 +130,31 @@ class _Pipeline:
         keep = ~(0 if each else C.NLM_F_ACK)
         dump, per, cap = C.NLM_F_DUMP, self.per_datagram, self.max_datagram
         room = sock.transport.getsockopt(C.SOL_SOCKET, C.SO_RCVBUF) or 1 << 62  # as the kernel counts it
-        next_seq, pack, port = sock.next_seq, _NLMSGHDR.pack, sock.port
+        pack, port, cost = _NLMSGHDR.pack, sock.port, ANSWER_COST
         parts: list[bytes] = []  # header, payload (padded) of each request: codec.encode's layout, inlined
-        seqs: list[int] = []
-        size, answers, first, index = 0, 0, 0, -1
+        pool = sock.next_seqs(per)  # the datagram's sequence numbers, taken at once (unused ones are never sent)
+        count, size, first, index = 0, 0, 0, -1
         for index, req in enumerate(requests):  # the hot loop: ~1 µs a request
             mtype, flags, payload = req if type(req) is tuple else (req.type, req.flags, req.payload)
             if flags & dump == dump:
                 raise ValueError(f"request #{index} is a dump (NLM_F_DUMP): dumps cannot be batched")
             length = HDRLEN + len(payload)
             padded = (length + 3) & ~3
-            if seqs and (len(seqs) >= per or size + padded > cap or answers + ANSWER_COST + padded > room):
-                self._flush(first, parts, seqs)
-                parts, seqs, size, answers, first = [], [], 0, 0, index
-            seq = next_seq()
-            parts.append(pack(length, mtype, (flags & keep) | set_flags, seq, port))
+            # full: by count, by bytes, or by what the answers may take of the receive buffer (ANSWER_COST each)
+            if count and (count >= per or size + padded > cap or size + padded + cost * (count + 1) > room):
+                self._flush(first, parts, pool[:count])
+                parts, count, size, first = [], 0, 0, index
+                pool = sock.next_seqs(per)
+            parts.append(pack(length, mtype, (flags & keep) | set_flags, pool[count], port))
             parts.append(payload if padded == length else bytes(payload) + b"\0" * (padded - length))
-            seqs.append(seq)
+            count += 1
             size += padded
-            answers += ANSWER_COST + padded
-        if seqs:
-            self._flush(first, parts, seqs)
+        if count:
+            self._flush(first, parts, pool[:count])
         self.result.failures.sort(key=lambda f: f.index)
         return self.result
 
-    def _flush(self, first: int, parts: list[bytes], seqs: list[int]) -> None:
+    def _flush(self, first: int, parts: list[bytes], seqs: Sequence[int]) -> None:
         """Send one datagram (with its barrier when acks are for errors only) and read all its answers."""
         sock, res = self.sock, self.result
         barrier = None

@@ -24,7 +24,7 @@ import collections
 import errno as _errno
 import struct
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal, overload
 
 from . import codec
@@ -176,6 +176,10 @@ class Socket:
     def next_seq(self) -> int:
         """A fresh sequence number (never 0: multicast messages commonly carry 0)."""
         return self._book.next()
+
+    def next_seqs(self, n: int) -> Sequence[int]:
+        """*n* fresh sequence numbers in a row, for requests sent together (`batch`)."""
+        return self._book.take(n)
 
     def send(self, data: bytes, *, port: int = 0, groups: int = 0) -> int:
         """Send raw bytes as one datagram; the first message's seq is remembered as ours.

@@ -89,6 +89,15 @@ class SequenceBook:
         self._next = (seq + 1) & 0xFFFFFFFF
         return seq
 
+    def take(self, n: int) -> Sequence[int]:
+        """*n* fresh sequence numbers in a row (one call for a whole batch of requests); after a wrap past
+        2**32 they skip 0, as `next` does."""
+        first = self._next or 1
+        if first + n <= 1 << 32:
+            self._next = (first + n) & 0xFFFFFFFF
+            return range(first, first + n)
+        return [self.next() for _ in range(n)]
+
     def sent(self, seq: int) -> None:
         """Remember *seq* as sent (forgetting the oldest beyond *keep*), so a late answer is known as stale."""
         sent = self._sent

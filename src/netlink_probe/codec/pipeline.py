@@ -28,6 +28,7 @@ order), the barrier's ACK has come.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .. import constants as C
@@ -53,7 +54,7 @@ class Window:
 
     port: int
     first: int
-    seqs: list[int]
+    seqs: Sequence[int]
     acked: list[bool]
     barrier: int | None = None
     book: SequenceBook | None = None
