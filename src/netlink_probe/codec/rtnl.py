@@ -12,6 +12,8 @@ their own modules and are re-exported here: ``R.KIND``, ``R.value``, ``R.ip``,
 """
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from .. import constants as C
@@ -57,8 +59,13 @@ def attrs_dict(attrs: Attrs, space: str, *, family: int = 0) -> dict[str, Any]:
     the message's address family (IFLA_AF_SPEC and IFLA_PROTINFO depend on it).
     DecodeError for malformed bytes.
     """
+    return _decoder()(attrs, space, family=family)
+
+
+@functools.cache
+def _decoder() -> Callable[..., dict[str, Any]]:
     from .schema.decode import decode_attrs  # here, not at the top: the tables cost ~15 ms to import
-    return decode_attrs(attrs, space, family=family)
+    return decode_attrs
 
 
 def decode(m: Message) -> dict[str, Any]:

@@ -12,6 +12,7 @@ attributes the tables do not list, and nests, stay raw bytes.  `KIND` and
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from . import layouts as L
@@ -27,24 +28,34 @@ STRUCTS: dict[str, L.Layout]
 SCALARS: dict[str, struct.Struct] = {k: st for k, st in INTS.items() if not k.startswith("be")}
 
 
+_loaded: tuple[dict[str, Any], frozenset[str], Callable[[Any, Buffer], Any]] | None = None
+
+
+def _tables() -> tuple[dict[str, Any], frozenset[str], Callable[[Any, Buffer], Any]]:
+    """(FIELDS_BY_NAME, NEST_TYPES, leaf) of `codec.schema`, imported on first use and kept."""
+    global _loaded
+    if _loaded is None:
+        from .schema import FIELDS_BY_NAME
+        from .schema.decode import NEST_TYPES, leaf
+        _loaded = (FIELDS_BY_NAME, NEST_TYPES, leaf)
+    return _loaded
+
+
 def __getattr__(name: str) -> Any:
     if name not in ("KIND", "STRUCTS"):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from .schema import FIELDS_BY_NAME
-    from .schema.decode import NEST_TYPES
+    fields, nests, _leaf = _tables()
     globals().update(
-        KIND={n: "str" if f.type == "string" else "nest" if f.type in NEST_TYPES else f.type
-              for n, f in FIELDS_BY_NAME.items()},
-        STRUCTS={n: f.layout for n, f in FIELDS_BY_NAME.items() if f.type == "struct" and f.layout})
+        KIND={n: "str" if f.type == "string" else "nest" if f.type in nests else f.type for n, f in fields.items()},
+        STRUCTS={n: f.layout for n, f in fields.items() if f.type == "struct" and f.layout})
     return globals()[name]
 
 
 def value(name: str, raw: Buffer) -> Any:
     """Decode one attribute value by its table type; unknown names, nests and misfit lengths stay bytes."""
-    from .schema import FIELDS_BY_NAME
-    from .schema.decode import NEST_TYPES, leaf
-    f = FIELDS_BY_NAME.get(name)
-    if f is None or f.type in NEST_TYPES:
+    fields, nests, leaf = _loaded or _tables()
+    f = fields.get(name)
+    if f is None or f.type in nests:
         return bytes(raw)
     return leaf(f, raw)
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from .. import constants as C
 from ..codec import layouts as L
-from ..codec.attribute import Attrs
 from ..codec.message import Message
+from ..codec.rtnl import attrs_dict
 from ..codec.values import text
 from .color import PLAIN, Palette
 from .linktypes import ll_addr, ll_type
@@ -129,7 +129,7 @@ def link_json(m: Message, links: Links, *, with_linkmode: bool = True, details: 
         d["link_netnsid"] = a.s32(C.IFLA_LINK_NETNSID)
     if a.u8(C.IFLA_PROTO_DOWN):
         d["proto_down"] = True
-    dec = _decoded(a, h.ifi_family) if details or stats else {}
+    dec = attrs_dict(a, "link", family=h.ifi_family) if details or stats else {}
     if details:
         d.update(detail_json(dec, links, do_link=with_linkmode))
     if C.IFLA_IFALIAS in a and (with_linkmode or details):
@@ -144,13 +144,6 @@ def link_json(m: Message, links: Links, *, with_linkmode: bool = True, details: 
         if alt:
             d["altnames"] = alt
     return d
-
-
-def _decoded(attrs: Attrs, family: int) -> dict[str, Any]:
-    """The link's attributes decoded by the tables (`-d`, `-s`); imported here: the tables cost ~15 ms, and
-    the plain view and the link index every dump builds do not need them."""
-    from ..codec.schema.decode import decode_attrs
-    return decode_attrs(attrs, "link", family=family)
 
 
 def links_text(objs: list[dict[str, Any]], palette: Palette = PLAIN) -> str:
