@@ -86,8 +86,9 @@ def decode(m: Message) -> dict[str, Any]:
 
 
 def __getattr__(name: str) -> Any:
-    if name == "KIND":  # derived from the tables on first use (`codec.values`)
+    if name == "KIND":  # derived from the tables on first use (`codec.values`), then a plain global
         from . import values
+        globals()["KIND"] = values.KIND
         return values.KIND
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

@@ -70,13 +70,19 @@ SLAVE_DATA: dict[str, str]
 _DERIVED = ("NESTED", "ARRAYS", "KIND_DATA", "AF_SPEC", "SLAVE_DATA")
 
 
+def _derived(name: str) -> Any:
+    """One of the maps of `_DERIVED`, all derived on the first ask."""
+    if name not in globals():
+        globals().update(zip(_DERIVED, _derive()))
+    return globals()[name]
+
+
 def __getattr__(name: str) -> Any:
     if name in ("AF_NAMES", "prefix"):
         from .schema import decode
         value = getattr(decode, name)
     elif name in _DERIVED:
-        globals().update(zip(_DERIVED, _derive()))
-        value = globals()[name]
+        value = _derived(name)
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value
@@ -120,7 +126,7 @@ def known(space: str | None) -> bool:
 def kind_space(name: str, link_kind: str | None, slave_kind: str | None) -> str | None:
     """The space of IFLA_INFO_DATA / IFLA_INFO_SLAVE_DATA for the link's kinds, when the tables have it."""
     if name == "IFLA_INFO_DATA" and link_kind is not None:
-        return __getattr__("KIND_DATA").get(link_kind)  # type: ignore[no-any-return]
+        return _derived("KIND_DATA").get(link_kind)  # type: ignore[no-any-return]
     if name == "IFLA_INFO_SLAVE_DATA" and slave_kind is not None:
-        return __getattr__("SLAVE_DATA").get(slave_kind)  # type: ignore[no-any-return]
+        return _derived("SLAVE_DATA").get(slave_kind)  # type: ignore[no-any-return]
     return None

@@ -42,6 +42,7 @@ _SLOTS = ("RTA_DST", "RTA_GATEWAY", "RTA_PREFSRC", "RTA_PRIORITY")  # filled in 
 _SHAPE = ("RTA_OIF", "RTA_TABLE", "RTA_PREF")  # part of the shape
 _RARE = ("RTA_MULTIPATH", "RTA_SRC", "RTA_NH_ID", "RTA_MARK", "RTA_UID", "RTA_IIF")  # route_json renders these
 _NAMES = _SLOTS + _SHAPE + _RARE
+_FIRST_RARE = len(_SLOTS + _SHAPE)  # the scanner's column of _RARE[0]
 _MARK = [f"\x01{j}" for j in range(len(_SLOTS))]  # json writes "\u0001j": no name or address contains it
 _HDR = codec.message.HDRLEN
 _RTMSG = L.RTMSG.size
@@ -125,7 +126,7 @@ class _Scan:
 
     def rare(self, k: int) -> bool:
         """Whether any of the first k messages has an attribute only `route_json` renders."""
-        return any(self.has(j, k) for j in range(len(_SLOTS + _SHAPE), self.nt))
+        return any(self.has(j, k) for j in range(_FIRST_RARE, self.nt))
 
     def absent(self, j: int, k: int) -> list[bool]:
         """Per message: column j absent."""
@@ -233,7 +234,7 @@ class RouteRenderer:
     def _slow(families: bytes, dst: list[Any], gw: list[Any], psrc: list[Any], scan: _Scan,
               k: int) -> list[bool] | None:
         """Per route: must route_json render it (a rare attribute; an IPv6 address inet_ntop dots)?  None: none."""
-        rare = [scan.absent(j, k) for j in range(7, len(_NAMES)) if scan.has(j, k) != 0]
+        rare = [scan.absent(j, k) for j in range(_FIRST_RARE, len(_NAMES)) if scan.has(j, k) != 0]
         six = C.AF_INET6 in families
         if not rare and not six:
             return None
