@@ -94,9 +94,12 @@ def suite_command(python: str, suite: str, out_prefix: str, with_profile: bool,
     cmd = [python, "-m", "pytest", *([] if chosen else [suite]), "-n", "auto", "-p", "no:cacheprovider",
            # plugins the suite does not use, each imported by every process (hypothesis: ~8 s under TCG)
            "-p", "no:hypothesispytest", "-p", "no:benchmark"]
+    # Options with their value after "=": where the plugin is not installed (guests put src/ on PYTHONPATH),
+    # pytest's first parse, before the root conftest registers --profile, took "--profile PATH"'s PATH for a
+    # test path, and with test files given (no suite folder) conformance/conftest.py's options went unknown.
     if with_profile:  # the project's plugin: profile, KTAP and progress lines with an ETA
-        cmd += ["--profile", out_prefix + ".profile.json", "--ktap", out_prefix + ".ktap", "--progress-lines"]
-    cmd += ["--junitxml", out_prefix + ".junit.xml", "-q"]
+        cmd += [f"--profile={out_prefix}.profile.json", f"--ktap={out_prefix}.ktap", "--progress-lines"]
+    cmd += [f"--junitxml={out_prefix}.junit.xml", "-q"]
     return cmd + list(extra)
 
 
