@@ -3,9 +3,9 @@
 Subcommands live in one module each (`commands.COMMANDS`), every one exposing
 ``add_parser(subparsers)`` (which registers itself with ``set_defaults(func=run)``)
 and ``run(args) -> int``, wrapped by `errors.command`.  Only the module of the
-subcommand being run is imported; the others are listed in ``--help`` by their
-one-line help.  This module is imported by `cli.main` only once Ctrl-C is
-handled (`interrupt`).
+subcommand being run is imported (the program's own ``--help`` imports them
+all).  This module is imported by `cli.main` only once Ctrl-C is handled
+(`interrupt`).
 """
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from ._common import add_color_option
 from .commands import COMMANDS
 from .errors import EXIT_OK, EXIT_USAGE, PROG, one_line, print_error
 from .streams import OutputError, guarded_stdout, reopen_closed_inputs, silence_stdout
-
 
 
 class _Parser(argparse.ArgumentParser):
