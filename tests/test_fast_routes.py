@@ -193,6 +193,15 @@ def _alike(data: bytes, flat: list[int]) -> int:
     return k
 
 
+_POOL = [UNIFORM[0], UNIFORM[1], VARIED[1], VARIED[3], VARIED[4], UNIFORM_GW[0], UNIFORM_GW[1], UNIFORM_GW[3]]
+
+
+def _datagram(picks: list[int]) -> bytes:
+    """Routes of _POOL by index (-1: NLMSG_DONE), seq 7 and port 9."""
+    return b"".join(codec.encode(C.NLMSG_DONE, C.NLM_F_MULTI, bytes(4), 7, 9) if i < 0 else
+                    codec.encode(C.RTM_NEWROUTE, C.NLM_F_MULTI, _POOL[i], 7, 9) for i in picks)
+
+
 @pytest.mark.parametrize("picks,expect", [([0] * 5, 5), ([0, 1], 2), ([0, 0, 2, 0], 2), ([5, 5, 5], 3),
                                           ([0, 0, 0, -1], 3), ([-1], 0), ([6, 6, 7, 7], 4), ([2, 3], 1)], ids=str)
 def test_np_scan_counts_the_leading_messages_of_one_shape(picks, expect):
@@ -202,15 +211,6 @@ def test_np_scan_counts_the_leading_messages_of_one_shape(picks, expect):
     data = _datagram(picks)
     flat, _lowest, _ored = scan(data, 7, 9)
     assert scan.alike == _alike(data, list(flat)) == expect
-
-
-_POOL = [UNIFORM[0], UNIFORM[1], VARIED[1], VARIED[3], VARIED[4], UNIFORM_GW[0], UNIFORM_GW[1], UNIFORM_GW[3]]
-
-
-def _datagram(picks: list[int]) -> bytes:
-    """Routes of _POOL by index (-1: NLMSG_DONE), seq 7 and port 9."""
-    return b"".join(codec.encode(C.NLMSG_DONE, C.NLM_F_MULTI, bytes(4), 7, 9) if i < 0 else
-                    codec.encode(C.RTM_NEWROUTE, C.NLM_F_MULTI, _POOL[i], 7, 9) for i in picks)
 
 
 @settings(max_examples=500, deadline=None)

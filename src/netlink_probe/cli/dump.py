@@ -16,9 +16,9 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..iproute2.tables import STREAMED_TEXT, TABLES
 from ..iproute2.color import Palette
 from ..iproute2.names import table_id
+from ..iproute2.tables import STREAMED_TEXT, TABLES
 from ._common import (JsonStream, Subparsers, add_color_option, complete_netns, family_arg, open_netns, palette_for,
                       table_arg)
 from .errors import CliError, command
@@ -109,18 +109,19 @@ def run(args: argparse.Namespace) -> int:
             with JsonStream(lines=args.json_lines) as rout:
                 write_routes(ns, rout, family=family, table=table_id(table))
         else:
-            from ..iproute2 import show  # here: the other tables' renderers, which the fast path does not use
-            query = show.Query(family=family, table=table, details=args.details, stats=args.stats,
-                               dev=filters.get("dev"), master=filters.get("master"), kind=filters.get("type"))
-            _show(args, ns, query, palette)
+            _show(args, ns, family, table, filters, palette)
     finally:
         if ns is not None:
             ns.close()
     return 0
 
 
-def _show(args: argparse.Namespace, ns: object, query: show.Query, palette: Palette) -> None:
+def _show(args: argparse.Namespace, ns: object, family: int, table: str | int | None, filters: dict[str, str],
+          palette: Palette) -> None:
+    """Every other dump, through `show`: imported here, as the route fast path uses none of its renderers."""
     from ..iproute2 import show
+    query = show.Query(family=family, table=table, details=args.details, stats=args.stats,
+                       dev=filters.get("dev"), master=filters.get("master"), kind=filters.get("type"))
     if args.json or args.json_lines:
         objs = _objects(args.what, ns, query)
         first = list(itertools.islice(objs, 1))  # filter refusals come before any output, as ip's

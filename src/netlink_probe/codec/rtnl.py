@@ -83,8 +83,6 @@ def decode(m: Message) -> dict[str, Any]:
     return d
 
 
-
-
 def __getattr__(name: str) -> Any:
     if name == "KIND":  # derived from the tables on first use (`codec.values`), then a plain global
         from . import values

@@ -11,6 +11,7 @@ attributes the tables do not list, and nests, stay raw bytes.  `KIND` and
 """
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -28,17 +29,12 @@ STRUCTS: dict[str, L.Layout]
 SCALARS: dict[str, struct.Struct] = {k: st for k, st in INTS.items() if not k.startswith("be")}
 
 
-_loaded: tuple[dict[str, Any], frozenset[str], Callable[[Any, Buffer], Any]] | None = None
-
-
+@functools.cache
 def _tables() -> tuple[dict[str, Any], frozenset[str], Callable[[Any, Buffer], Any]]:
-    """(FIELDS_BY_NAME, NEST_TYPES, leaf) of `codec.schema`, imported on first use and kept."""
-    global _loaded
-    if _loaded is None:
-        from .schema import FIELDS_BY_NAME
-        from .schema.decode import NEST_TYPES, leaf
-        _loaded = (FIELDS_BY_NAME, NEST_TYPES, leaf)
-    return _loaded
+    """(FIELDS_BY_NAME, NEST_TYPES, leaf) of `codec.schema`, imported on first use (~15 ms) and kept."""
+    from .schema import FIELDS_BY_NAME
+    from .schema.decode import NEST_TYPES, leaf
+    return FIELDS_BY_NAME, NEST_TYPES, leaf
 
 
 def __getattr__(name: str) -> Any:
@@ -53,7 +49,7 @@ def __getattr__(name: str) -> Any:
 
 def value(name: str, raw: Buffer) -> Any:
     """Decode one attribute value by its table type; unknown names, nests and misfit lengths stay bytes."""
-    fields, nests, leaf = _loaded or _tables()
+    fields, nests, leaf = _tables()
     f = fields.get(name)
     if f is None or f.type in nests:
         return bytes(raw)
